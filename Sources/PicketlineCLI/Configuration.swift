@@ -1,0 +1,106 @@
+import Foundation
+import PicketlineCore
+import PicketlineStore
+
+/// Everything the service and the CLI can be configured with, read once at the edge:
+/// built-in defaults, then the file, then `PICKETLINE_…` environment variables, then flags.
+public struct Configuration: Sendable, Equatable {
+    /// The SQLite file.
+    public var databasePath = "picketline.sqlite"
+    /// `full` (survives power loss) or `normal`.
+    public var databaseDurability = Durability.full
+    /// trace, debug, info, notice, warning, error, critical.
+    public var logLevel = "info"
+    /// The zone used for actions created without `--time-zone`.
+    public var defaultTimeZone = "UTC"
+
+    public init() {}
+
+    /// Every key the file and the environment understand, with its environment variable.
+    static let keys: [(key: String, environment: String)] = [
+        ("database.path", "PICKETLINE_DATABASE_PATH"),
+        ("database.durability", "PICKETLINE_DATABASE_DURABILITY"),
+        ("log.level", "PICKETLINE_LOG_LEVEL"),
+        ("actions.default_time_zone", "PICKETLINE_DEFAULT_TIME_ZONE"),
+    ]
+
+    /// Sets one key from its text; the error names the key and, when known, the file line.
+    mutating func set(_ key: String, _ value: String, source: String) throws {
+        func bad(_ reason: String) -> PicketlineError { .invalid(field: key, reason: "\(reason) (\(source))") }
+        switch key {
+        case "database.path":
+            guard !value.isEmpty else { throw bad("must not be empty") }
+            databasePath = value
+        case "database.durability":
+            guard let durability = Durability(rawValue: value.lowercased()) else { throw bad("must be full or normal") }
+            databaseDurability = durability
+        case "log.level":
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(value.lowercased()) else { throw bad("must be one of \(levels.joined(separator: ", "))") }
+            logLevel = value.lowercased()
+        case "actions.default_time_zone":
+            do { defaultTimeZone = try Validation.timeZone(value, field: key) } catch { throw bad("is not an IANA time zone") }
+        default:
+            throw PicketlineError.invalid(field: key, reason: "unknown setting (\(source)); known: \(Self.keys.map(\.key).joined(separator: ", "))")
+        }
+    }
+
+    /// Loads defaults, then `file` (if any), then the environment.
+    public static func load(file: String?, environment: [String: String]) throws -> Configuration {
+        var configuration = Configuration()
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw PicketlineError.invalid(field: "config", reason: "cannot read \(file)")
+            }
+            for (key, value, line) in try ConfigFile.parse(text, name: file) {
+                try configuration.set(key, value, source: "\(file):\(line)")
+            }
+        }
+        for (key, variable) in keys {
+            if let value = environment[variable] { try configuration.set(key, value, source: "environment \(variable)") }
+        }
+        return configuration
+    }
+}
+
+/// A small TOML subset: `[section]`, `key = "string" | number | true/false`, `#` comments.
+enum ConfigFile {
+    static func parse(_ text: String, name: String) throws -> [(key: String, value: String, line: Int)] {
+        var section = ""
+        var entries: [(String, String, Int)] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let number = index + 1
+            let line = stripComment(String(raw)).trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            if line.hasPrefix("[") {
+                guard line.hasSuffix("]"), line.count > 2 else {
+                    throw PicketlineError.invalid(field: "config", reason: "\(name):\(number): malformed section header")
+                }
+                section = String(line.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+                continue
+            }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw PicketlineError.invalid(field: "config", reason: "\(name):\(number): expected key = value")
+            }
+            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.hasPrefix("\"") {
+                guard value.count >= 2, value.hasSuffix("\"") else {
+                    throw PicketlineError.invalid(field: "config", reason: "\(name):\(number): unterminated string")
+                }
+                value = String(value.dropFirst().dropLast())
+            }
+            entries.append((section.isEmpty ? key : "\(section).\(key)", value, number))
+        }
+        return entries
+    }
+
+    private static func stripComment(_ line: String) -> String {
+        var inString = false
+        for (offset, character) in line.enumerated() {
+            if character == "\"" { inString.toggle() }
+            if character == "#" && !inString { return String(line.prefix(offset)) }
+        }
+        return line
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import PicketlineCore
+import PicketlineStore
+
+/// Options every command takes: where the configuration and the database are.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Configuration file (TOML subset). Default: $PICKETLINE_CONFIG, else ./Config/picketline.toml if present.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("SQLite database file; overrides the configuration.", valueName: "path"))
+    var database: String?
+
+    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    var logLevel: String?
+
+    /// The effective configuration: defaults, file, environment, then these flags.
+    func configuration() throws -> Configuration {
+        let environment = ProcessInfo.processInfo.environment
+        var file = config ?? environment["PICKETLINE_CONFIG"]
+        if file == nil, FileManager.default.fileExists(atPath: "Config/picketline.toml") { file = "Config/picketline.toml" }
+        var configuration = try Configuration.load(file: file, environment: environment)
+        if let database { try configuration.set("database.path", database, source: "--database") }
+        if let logLevel { try configuration.set("log.level", logLevel, source: "--log-level") }
+        return configuration
+    }
+
+    /// Opens the store the configuration names, migrating it.
+    func openStore() throws -> (SQLiteStore, Configuration) {
+        let configuration = try configuration()
+        let store = try SQLiteStore(path: configuration.databasePath, durability: configuration.databaseDurability)
+        return (store, configuration)
+    }
+}
+
+/// A command that works on the store: opens it, runs, and turns domain errors into a
+/// message on stderr and a non-zero exit.
+protocol StoreCommand: AsyncParsableCommand {
+    var global: GlobalOptions { get }
+    func run(store: SQLiteStore, configuration: Configuration) async throws
+}
+
+extension StoreCommand {
+    mutating func run() async throws {
+        do {
+            let (store, configuration) = try global.openStore()
+            try await run(store: store, configuration: configuration)
+            try? store.close()
+        } catch let error as PicketlineError {
+            Output.error(error)
+            throw ExitCode(error.exitCode)
+        }
+    }
+}
+
+extension PicketlineError {
+    /// 1 for a refused request (bad input, unknown reference, conflict), 3 when storage failed.
+    var exitCode: Int32 {
+        switch self {
+        case .invalid, .notFound, .conflict: 1
+        case .unavailable: 3
+        }
+    }
+}
+
+/// `--json` for listings and shows.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON (snake_case keys, RFC 3339 times) instead of text, for scripts.")
+    var json = false
+}

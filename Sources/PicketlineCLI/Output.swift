@@ -1,0 +1,55 @@
+import Foundation
+import PicketlineCore
+
+/// Writes what commands print: aligned text tables for people, JSON for scripts.
+enum Output {
+    static func line(_ text: String = "") {
+        print(text)
+    }
+
+    static func error(_ error: PicketlineError) {
+        var message = "error: \(error.message)"
+        if case .unavailable(let detail) = error { message += "\n  detail: \(detail)" }
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    static func warning(_ text: String) {
+        FileHandle.standardError.write(Data(("warning: " + text + "\n").utf8))
+    }
+
+    static func json<T: Encodable>(_ value: T) throws {
+        print(try PicketlineJSON.string(value, pretty: true))
+    }
+
+    /// Prints rows under headers, columns padded to their widest cell.
+    static func table(_ headers: [String], _ rows: [[String]]) {
+        guard !rows.isEmpty else { print("(none)"); return }
+        var widths = headers.map(\.count)
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        func render(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        print(render(headers))
+        for row in rows { print(render(row)) }
+    }
+
+    /// "Sat 8 Jan 2022 12:00 GMT" in the given zone.
+    static func time(_ date: Date, in zone: TimeZone) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = zone
+        formatter.dateFormat = "EEE d MMM yyyy HH:mm zzz"
+        return formatter.string(from: date)
+    }
+
+    /// Key/value lines for a show command.
+    static func fields(_ pairs: [(String, String?)]) {
+        let width = pairs.map(\.0.count).max() ?? 0
+        for (key, value) in pairs {
+            guard let value, !value.isEmpty else { continue }
+            print((key + ":").padding(toLength: width + 2, withPad: " ", startingAt: 0) + value)
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+
+/// Field rules shared by the domain types. Each returns the cleaned value or throws
+/// `PicketlineError.invalid` naming the field.
+public enum Validation {
+    /// Trims whitespace and refuses an empty result.
+    public static func required(_ value: String, field: String, maxLength: Int = 500) throws -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw PicketlineError.invalid(field: field, reason: "must not be empty") }
+        guard trimmed.count <= maxLength else {
+            throw PicketlineError.invalid(field: field, reason: "must be at most \(maxLength) characters")
+        }
+        return trimmed
+    }
+
+    /// Trims whitespace; an empty or nil value becomes nil.
+    public static func optional(_ value: String?, field: String, maxLength: Int = 20_000) throws -> String? {
+        guard let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else { return nil }
+        guard trimmed.count <= maxLength else {
+            throw PicketlineError.invalid(field: field, reason: "must be at most \(maxLength) characters")
+        }
+        return trimmed
+    }
+
+    /// A practical e-mail check: one `@`, a non-empty local part, a dotted domain, no spaces.
+    public static func email(_ value: String?, field: String) throws -> String? {
+        guard let email = try optional(value, field: field, maxLength: 254) else { return nil }
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        let valid = parts.count == 2
+            && !parts[0].isEmpty
+            && parts[1].contains(".")
+            && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
+            && !email.contains(where: { $0.isWhitespace || $0 == "," || $0 == ";" || $0 == "<" || $0 == ">" })
+        guard valid else { throw PicketlineError.invalid(field: field, reason: "\(email.debugDescription) is not an e-mail address") }
+        return email.lowercased()
+    }
+
+    /// A phone number: digits with optional leading `+` and the usual separators.
+    public static func phone(_ value: String?, field: String) throws -> String? {
+        guard let phone = try optional(value, field: field, maxLength: 40) else { return nil }
+        let allowed = CharacterSet(charactersIn: "+0123456789 ()-.")
+        let digits = phone.filter(\.isNumber).count
+        guard phone.unicodeScalars.allSatisfy(allowed.contains), digits >= 5, !phone.dropFirst().contains("+") else {
+            throw PicketlineError.invalid(field: field, reason: "\(phone.debugDescription) is not a phone number")
+        }
+        return phone
+    }
+
+    /// An absolute http(s) URL.
+    public static func url(_ value: String?, field: String) throws -> String? {
+        guard let text = try optional(value, field: field, maxLength: 2_000) else { return nil }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
+        else { throw PicketlineError.invalid(field: field, reason: "\(text.debugDescription) is not an http(s) URL") }
+        return text
+    }
+
+    /// An IANA time zone identifier that this system knows.
+    public static func timeZone(_ value: String, field: String) throws -> String {
+        let id = try required(value, field: field, maxLength: 64)
+        guard TimeZone(identifier: id) != nil, id.contains("/") || id == "UTC" || id == "GMT" else {
+            throw PicketlineError.invalid(field: field, reason: "\(id.debugDescription) is not an IANA time zone (e.g. Europe/London)")
+        }
+        return id
+    }
+
+    /// A slug: lower-case letters, digits and single hyphens.
+    public static func slug(_ value: String, field: String) throws -> String {
+        let slug = try required(value, field: field, maxLength: 120)
+        let ok = slug.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+            && !slug.hasPrefix("-") && !slug.hasSuffix("-") && !slug.contains("--")
+        guard ok else {
+            throw PicketlineError.invalid(field: field, reason: "\(slug.debugDescription) must be lower-case letters, digits and single hyphens")
+        }
+        guard !slug.allSatisfy(\.isNumber) else {
+            throw PicketlineError.invalid(field: field, reason: "must not be only digits (it would look like an id)")
+        }
+        return slug
+    }
+
+    /// A two-letter ISO 3166-1 country code, upper-cased.
+    public static func country(_ value: String?, field: String) throws -> String? {
+        guard let code = try optional(value, field: field, maxLength: 2)?.uppercased() else { return nil }
+        guard code.count == 2, code.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) }) else {
+            throw PicketlineError.invalid(field: field, reason: "must be a two-letter country code such as GB")
+        }
+        return code
+    }
+
+    /// Parses a raw value of a closed vocabulary, listing the allowed words on failure.
+    public static func choice<T: RawRepresentable & CaseIterable>(_ raw: String, as type: T.Type, field: String) throws -> T
+    where T.RawValue == String {
+        let normal = raw.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: "_", with: " ")
+        if let value = T(rawValue: normal) ?? T(rawValue: normal.replacingOccurrences(of: " ", with: "-"))
+            ?? T(rawValue: raw) {
+            return value
+        }
+        let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+        throw PicketlineError.invalid(field: field, reason: "\(raw.debugDescription) is not one of: \(allowed)")
+    }
+}
+
+/// Turns a title into a URL-friendly slug ("Picket of the Embassy!" → "picket-of-the-embassy").
+public func slugify(_ text: String, maxLength: Int = 80) -> String {
+    let folded = text.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "en"))
+    var slug = ""
+    var pendingHyphen = false
+    for scalar in folded.lowercased().unicodeScalars {
+        if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
+            if pendingHyphen && !slug.isEmpty { slug.append("-") }
+            pendingHyphen = false
+            slug.unicodeScalars.append(scalar)
+        } else if scalar != "'" && scalar != "’" {
+            pendingHyphen = true
+        }
+        if slug.count >= maxLength { break }
+    }
+    while slug.hasSuffix("-") { slug.removeLast() }
+    return slug.isEmpty ? "item" : slug
+}

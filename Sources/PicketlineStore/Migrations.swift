@@ -1,0 +1,182 @@
+import GRDB
+
+/// The schema, as migrations registered once and never edited after they ship.
+/// SQL is kept portable (no SQLite-only types beyond INTEGER PRIMARY KEY) for the planned
+/// PostgreSQL store.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-domain") { db in
+            try db.execute(sql: """
+            CREATE TABLE campaigns (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                slug TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                description TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            CREATE TABLE organisations (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                slug TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                website TEXT,
+                email TEXT,
+                country TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            CREATE TABLE actions (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                slug TEXT NOT NULL UNIQUE,
+                kind TEXT NOT NULL,
+                title TEXT NOT NULL,
+                description TEXT,
+                target TEXT,
+                venue TEXT,
+                address_lines TEXT NOT NULL DEFAULT '[]',
+                locality TEXT,
+                region TEXT,
+                postal_code TEXT,
+                country TEXT,
+                latitude DOUBLE PRECISION,
+                longitude DOUBLE PRECISION,
+                location_public BOOLEAN NOT NULL DEFAULT TRUE,
+                starts_at TEXT NOT NULL,
+                ends_at TEXT,
+                time_zone TEXT NOT NULL,
+                status TEXT NOT NULL,
+                visibility TEXT NOT NULL,
+                capacity INTEGER,
+                campaign_id INTEGER REFERENCES campaigns(id) ON DELETE SET NULL,
+                source_url TEXT,
+                revision INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            CREATE INDEX actions_starts_at ON actions(starts_at);
+            CREATE INDEX actions_campaign ON actions(campaign_id);
+            CREATE INDEX actions_updated_at ON actions(updated_at);
+            CREATE TABLE endorsements (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
+                organisation_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+                role TEXT NOT NULL,
+                state TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                UNIQUE (action_id, organisation_id)
+            );
+            CREATE INDEX endorsements_organisation ON endorsements(organisation_id);
+            CREATE TABLE speakers (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                organisation_id INTEGER REFERENCES organisations(id) ON DELETE SET NULL,
+                affiliation TEXT,
+                role TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            CREATE INDEX speakers_action ON speakers(action_id, position);
+            CREATE TABLE attendances (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                email TEXT,
+                phone TEXT,
+                consent_to_contact BOOLEAN NOT NULL DEFAULT FALSE,
+                status TEXT NOT NULL,
+                waitlisted BOOLEAN NOT NULL DEFAULT FALSE,
+                waitlisted_at TEXT,
+                attended BOOLEAN NOT NULL DEFAULT FALSE,
+                checked_in_at TEXT,
+                anonymised_at TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            CREATE INDEX attendances_action ON attendances(action_id, waitlisted, status);
+            CREATE UNIQUE INDEX attendances_action_email ON attendances(action_id, email) WHERE email IS NOT NULL;
+            CREATE TABLE headcounts (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
+                count INTEGER NOT NULL,
+                counted_at TEXT NOT NULL,
+                note TEXT,
+                created_at TEXT NOT NULL
+            );
+            CREATE INDEX headcounts_action ON headcounts(action_id, counted_at);
+            CREATE TABLE statements (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                slug TEXT NOT NULL UNIQUE,
+                title TEXT NOT NULL,
+                body TEXT NOT NULL,
+                issued_on TEXT,
+                source_url TEXT,
+                campaign_id INTEGER REFERENCES campaigns(id) ON DELETE SET NULL,
+                action_id INTEGER REFERENCES actions(id) ON DELETE SET NULL,
+                status TEXT NOT NULL,
+                visibility TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            CREATE TABLE statement_demands (
+                statement_id INTEGER NOT NULL REFERENCES statements(id) ON DELETE CASCADE,
+                position INTEGER NOT NULL,
+                text TEXT NOT NULL,
+                PRIMARY KEY (statement_id, position)
+            );
+            CREATE TABLE signatures (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                statement_id INTEGER NOT NULL REFERENCES statements(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                organisation_id INTEGER REFERENCES organisations(id) ON DELETE SET NULL,
+                name TEXT NOT NULL,
+                affiliation TEXT,
+                email TEXT,
+                signed_at TEXT NOT NULL,
+                withdrawn_at TEXT
+            );
+            CREATE INDEX signatures_statement ON signatures(statement_id, id);
+            CREATE UNIQUE INDEX signatures_active_organisation ON signatures(statement_id, organisation_id)
+                WHERE organisation_id IS NOT NULL AND withdrawn_at IS NULL;
+            CREATE UNIQUE INDEX signatures_active_email ON signatures(statement_id, email)
+                WHERE email IS NOT NULL AND withdrawn_at IS NULL;
+            CREATE TABLE incidents (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                occurred_at TEXT NOT NULL,
+                description TEXT NOT NULL,
+                people_concerned TEXT,
+                state TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            CREATE TABLE incident_updates (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+                state TEXT NOT NULL,
+                note TEXT,
+                created_at TEXT NOT NULL
+            );
+            CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                event_id TEXT NOT NULL UNIQUE,
+                type TEXT NOT NULL,
+                occurred_at TEXT NOT NULL,
+                subject_type TEXT NOT NULL,
+                subject_id INTEGER NOT NULL,
+                action_id INTEGER,
+                campaign_id INTEGER,
+                payload TEXT NOT NULL,
+                personal_data TEXT
+            );
+            """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import GRDB
+import PicketlineCore
+
+/// Columns are the snake_case of the properties, with `ID`/`URL` acronyms kept on the way back.
+public protocol SnakeCaseRecord: Codable, FetchableRecord, PersistableRecord {}
+
+extension SnakeCaseRecord {
+    public static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
+    public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy {
+        .custom { column in AnyCodingKey(stringValue: PicketlineJSON.camelCase(fromSnakeCase: column)) }
+    }
+}
+
+extension Campaign: SnakeCaseRecord { public static let databaseTableName = "campaigns" }
+extension Organisation: SnakeCaseRecord { public static let databaseTableName = "organisations" }
+extension Endorsement: SnakeCaseRecord { public static let databaseTableName = "endorsements" }
+extension Speaker: SnakeCaseRecord { public static let databaseTableName = "speakers" }
+extension Attendance: SnakeCaseRecord { public static let databaseTableName = "attendances" }
+extension Headcount: SnakeCaseRecord { public static let databaseTableName = "headcounts" }
+extension Signature: SnakeCaseRecord { public static let databaseTableName = "signatures" }
+extension Incident: SnakeCaseRecord { public static let databaseTableName = "incidents" }
+extension IncidentUpdate: SnakeCaseRecord { public static let databaseTableName = "incident_updates" }
+extension OutboxEvent: SnakeCaseRecord { public static let databaseTableName = "outbox" }
+
+/// The flat row of an action; the domain type nests its location.
+struct ActionRecord: SnakeCaseRecord {
+    static let databaseTableName = "actions"
+    var id: Int64
+    var slug: String
+    var kind: ActionKind
+    var title: String
+    var description: String?
+    var target: String?
+    var venue: String?
+    var addressLines: String
+    var locality: String?
+    var region: String?
+    var postalCode: String?
+    var country: String?
+    var latitude: Double?
+    var longitude: Double?
+    var locationPublic: Bool
+    var startsAt: Date
+    var endsAt: Date?
+    var timeZone: String
+    var status: ActionStatus
+    var visibility: Visibility
+    var capacity: Int?
+    var campaignID: Int64?
+    var sourceURL: String?
+    var revision: Int
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ action: Action) {
+        id = action.id; slug = action.slug; kind = action.kind; title = action.title
+        description = action.description; target = action.target
+        let location = action.location
+        venue = location.venue
+        addressLines = String(decoding: (try? JSONEncoder().encode(location.addressLines)) ?? Data("[]".utf8), as: UTF8.self)
+        locality = location.locality; region = location.region; postalCode = location.postalCode
+        country = location.country; latitude = location.latitude; longitude = location.longitude
+        locationPublic = location.isPublic
+        startsAt = action.startsAt; endsAt = action.endsAt; timeZone = action.timeZone; status = action.status
+        visibility = action.visibility; capacity = action.capacity; campaignID = action.campaignID
+        sourceURL = action.sourceURL; revision = action.revision; createdAt = action.createdAt; updatedAt = action.updatedAt
+    }
+
+    var action: Action {
+        let lines = (try? JSONDecoder().decode([String].self, from: Data(addressLines.utf8))) ?? []
+        return Action(
+            id: id, slug: slug, kind: kind, title: title, description: description, target: target,
+            location: Location(venue: venue, addressLines: lines, locality: locality, region: region,
+                               postalCode: postalCode, country: country, latitude: latitude, longitude: longitude,
+                               isPublic: locationPublic),
+            startsAt: startsAt, endsAt: endsAt, timeZone: timeZone, status: status, visibility: visibility,
+            capacity: capacity, campaignID: campaignID, sourceURL: sourceURL, revision: revision,
+            createdAt: createdAt, updatedAt: updatedAt)
+    }
+}
+
+/// The row of a statement; demands live in their own ordered table.
+struct StatementRecord: SnakeCaseRecord {
+    static let databaseTableName = "statements"
+    var id: Int64
+    var slug: String
+    var title: String
+    var body: String
+    var issuedOn: String?
+    var sourceURL: String?
+    var campaignID: Int64?
+    var actionID: Int64?
+    var status: StatementStatus
+    var visibility: Visibility
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ statement: PicketlineCore.Statement) {
+        id = statement.id; slug = statement.slug; title = statement.title; body = statement.body
+        issuedOn = statement.issuedOn; sourceURL = statement.sourceURL; campaignID = statement.campaignID
+        actionID = statement.actionID; status = statement.status; visibility = statement.visibility
+        createdAt = statement.createdAt; updatedAt = statement.updatedAt
+    }
+
+    func statement(demands: [String]) -> PicketlineCore.Statement {
+        PicketlineCore.Statement(id: id, slug: slug, title: title, body: body, demands: demands, issuedOn: issuedOn,
+                  sourceURL: sourceURL, campaignID: campaignID, actionID: actionID, status: status,
+                  visibility: visibility, createdAt: createdAt, updatedAt: updatedAt)
+    }
+}
+
+extension Database {
+    /// Inserts a record letting the database assign its id, and returns that id.
+    func insertAssigningID<R: EncodableRecord & TableRecord>(_ record: R) throws -> Int64 {
+        var columns = try record.databaseDictionary
+        columns.removeValue(forKey: "id")
+        let names = columns.keys.sorted()
+        let sql = "INSERT INTO \(R.databaseTableName) (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))"
+        try execute(sql: sql, arguments: StatementArguments(names.map { columns[$0]! }))
+        return lastInsertedRowID
+    }
+}

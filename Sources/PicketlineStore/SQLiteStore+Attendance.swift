@@ -1,0 +1,248 @@
+import Foundation
+import GRDB
+import PicketlineCore
+
+/// The part of an attendance any subscriber may see.
+struct AttendancePayload: Encodable {
+    var attendance: PublicAttendance
+    var previousStatus: AttendanceStatus?
+
+    struct PublicAttendance: Encodable {
+        var id: Int64
+        var actionID: Int64
+        var status: AttendanceStatus
+        var waitlisted: Bool
+        var attended: Bool
+    }
+
+    init(_ attendance: Attendance, previousStatus: AttendanceStatus? = nil) {
+        self.attendance = PublicAttendance(id: attendance.id, actionID: attendance.actionID, status: attendance.status,
+                                           waitlisted: attendance.waitlisted, attended: attendance.attended)
+        self.previousStatus = previousStatus
+    }
+}
+
+/// Names and contact details: only for subscriptions granted personal data.
+struct AttendancePersonalData: Encodable {
+    var name: String
+    var email: String?
+    var phone: String?
+    var consentToContact: Bool
+
+    init(_ attendance: Attendance) {
+        name = attendance.name; email = attendance.email; phone = attendance.phone
+        consentToContact = attendance.consentToContact
+    }
+}
+
+struct HeadcountPayload: Encodable { var headcount: Headcount }
+
+extension SQLiteStore {
+    public func rsvp(action: String, _ rsvp: RSVP) async throws -> RSVPOutcome {
+        let rsvp = try rsvp.validated()
+        return try await write { db, now in
+            let action = try db.action(action)
+            guard action.status != .cancelled else {
+                throw PicketlineError.conflict(field: "action", reason: "\(action.title) is cancelled")
+            }
+            guard (action.endsAt ?? action.startsAt.addingTimeInterval(3 * 3600)) > now else {
+                throw PicketlineError.conflict(field: "action", reason: "\(action.title) is over")
+            }
+            var existing: Attendance?
+            if let email = rsvp.email {
+                existing = try Attendance.filter(Column("action_id") == action.id && Column("email") == email).fetchOne(db)
+            } else if let phone = rsvp.phone {
+                existing = try Attendance
+                    .filter(Column("action_id") == action.id && Column("phone") == phone && Column("email") == nil)
+                    .fetchOne(db)
+            }
+            if var attendance = existing {
+                let before = attendance
+                attendance.name = rsvp.name
+                attendance.phone = rsvp.phone ?? attendance.phone
+                attendance.consentToContact = rsvp.consentToContact
+                attendance.status = rsvp.status
+                attendance.updatedAt = now
+                let hadPlace = before.status.holdsPlace && !before.waitlisted
+                if rsvp.status.holdsPlace && !hadPlace {
+                    attendance.waitlisted = try !db.hasFreePlace(action: action)
+                } else if !rsvp.status.holdsPlace {
+                    attendance.waitlisted = false
+                }
+                try db.saveAttendance(attendance, waitlistedBefore: before.waitlisted, at: now)
+                try db.appendEvent(EventType.attendanceUpdated, subject: "attendance", subjectID: attendance.id,
+                                   actionID: action.id, campaignID: action.campaignID, at: now,
+                                   payload: AttendancePayload(attendance, previousStatus: before.status),
+                                   personalData: AttendancePersonalData(attendance))
+                if hadPlace && !(attendance.status.holdsPlace) { try db.promoteWaitlisted(action: action, at: now) }
+                return RSVPOutcome(attendance: try Attendance.fetchOne(db, key: attendance.id)!, created: false)
+            }
+            let waitlisted = rsvp.status.holdsPlace ? try !db.hasFreePlace(action: action) : false
+            var attendance = Attendance(
+                id: 0, actionID: action.id, name: rsvp.name, email: rsvp.email, phone: rsvp.phone,
+                consentToContact: rsvp.consentToContact, status: rsvp.status, waitlisted: waitlisted, attended: false,
+                checkedInAt: nil, createdAt: now, updatedAt: now)
+            attendance.id = try db.insertAssigningID(attendance)
+            if waitlisted {
+                try db.execute(sql: "UPDATE attendances SET waitlisted_at = ? WHERE id = ?", arguments: [now, attendance.id])
+            }
+            try db.appendEvent(EventType.attendanceCreated, subject: "attendance", subjectID: attendance.id,
+                               actionID: action.id, campaignID: action.campaignID, at: now,
+                               payload: AttendancePayload(attendance), personalData: AttendancePersonalData(attendance))
+            return RSVPOutcome(attendance: attendance, created: true)
+        }
+    }
+
+    public func attendance(_ id: Int64) async throws -> Attendance {
+        try await read { db in
+            guard let attendance = try Attendance.fetchOne(db, key: id) else {
+                throw PicketlineError.notFound(entity: "attendance", reference: String(id))
+            }
+            return attendance
+        }
+    }
+
+    public func attendances(action: String) async throws -> [Attendance] {
+        try await read { db in
+            let action = try db.action(action)
+            return try Attendance.filter(Column("action_id") == action.id).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    public func setAttendanceStatus(_ id: Int64, _ status: AttendanceStatus) async throws -> Attendance {
+        try await write { db, now in
+            guard var attendance = try Attendance.fetchOne(db, key: id) else {
+                throw PicketlineError.notFound(entity: "attendance", reference: String(id))
+            }
+            let before = attendance
+            guard before.status != status else { return attendance }
+            let action = try ActionRecord.fetchOne(db, key: attendance.actionID)!.action
+            let hadPlace = before.status.holdsPlace && !before.waitlisted
+            attendance.status = status
+            attendance.updatedAt = now
+            if status.holdsPlace && !hadPlace {
+                attendance.waitlisted = try !db.hasFreePlace(action: action)
+            } else if !status.holdsPlace {
+                attendance.waitlisted = false
+            }
+            try db.saveAttendance(attendance, waitlistedBefore: before.waitlisted, at: now)
+            try db.appendEvent(EventType.attendanceUpdated, subject: "attendance", subjectID: id, actionID: action.id,
+                               campaignID: action.campaignID, at: now,
+                               payload: AttendancePayload(attendance, previousStatus: before.status),
+                               personalData: AttendancePersonalData(attendance))
+            if hadPlace && !status.holdsPlace { try db.promoteWaitlisted(action: action, at: now) }
+            return try Attendance.fetchOne(db, key: id)!
+        }
+    }
+
+    public func checkIn(_ id: Int64) async throws -> Attendance {
+        try await write { db, now in
+            guard var attendance = try Attendance.fetchOne(db, key: id) else {
+                throw PicketlineError.notFound(entity: "attendance", reference: String(id))
+            }
+            guard !attendance.attended else { return attendance }
+            let action = try ActionRecord.fetchOne(db, key: attendance.actionID)!.action
+            guard action.status != .cancelled else {
+                throw PicketlineError.conflict(field: "action", reason: "\(action.title) is cancelled")
+            }
+            attendance.attended = true
+            attendance.checkedInAt = now
+            attendance.updatedAt = now
+            try attendance.update(db)
+            try db.appendEvent(EventType.attendanceCheckedIn, subject: "attendance", subjectID: id, actionID: action.id,
+                               campaignID: action.campaignID, at: now, payload: AttendancePayload(attendance),
+                               personalData: AttendancePersonalData(attendance))
+            return attendance
+        }
+    }
+
+    public func attendanceSummary(action: String) async throws -> AttendanceSummary {
+        try await read { db in
+            let action = try db.action(action)
+            func count(_ condition: String) throws -> Int {
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attendances WHERE action_id = ? AND \(condition)",
+                                 arguments: [action.id]) ?? 0
+            }
+            return AttendanceSummary(
+                accepted: try count("status = 'accepted' AND NOT waitlisted"),
+                tentative: try count("status = 'tentative' AND NOT waitlisted"),
+                declined: try count("status = 'declined'"),
+                needsAction: try count("status = 'needs action'"),
+                waitlisted: try count("waitlisted"),
+                attended: try count("attended"),
+                capacity: action.capacity,
+                latestHeadcount: try Int.fetchOne(db, sql: """
+                    SELECT count FROM headcounts WHERE action_id = ? ORDER BY counted_at DESC, id DESC LIMIT 1
+                    """, arguments: [action.id]))
+        }
+    }
+
+    public func recordHeadcount(action: String, count: Int, countedAt: Date?, note: String?) async throws -> Headcount {
+        let note = try Headcount.validate(count: count, note: note)
+        return try await write { db, now in
+            let action = try db.action(action)
+            var headcount = Headcount(id: 0, actionID: action.id, count: count, countedAt: countedAt ?? now, note: note,
+                                      createdAt: now)
+            headcount.id = try db.insertAssigningID(headcount)
+            try db.appendEvent(EventType.headcountRecorded, subject: "headcount", subjectID: headcount.id,
+                               actionID: action.id, campaignID: action.campaignID, at: now,
+                               payload: HeadcountPayload(headcount: headcount))
+            return headcount
+        }
+    }
+
+    public func headcounts(action: String) async throws -> [Headcount] {
+        try await read { db in
+            let action = try db.action(action)
+            return try Headcount.filter(Column("action_id") == action.id)
+                .order(Column("counted_at"), Column("id")).fetchAll(db)
+        }
+    }
+}
+
+extension Database {
+    /// Places taken: RSVPs that hold a place and are not waitlisted.
+    func placesTaken(actionID: Int64) throws -> Int {
+        try Int.fetchOne(self, sql: """
+            SELECT COUNT(*) FROM attendances
+            WHERE action_id = ? AND NOT waitlisted AND status IN ('accepted', 'tentative')
+            """, arguments: [actionID]) ?? 0
+    }
+
+    func hasFreePlace(action: Action) throws -> Bool {
+        guard let capacity = action.capacity else { return true }
+        return try placesTaken(actionID: action.id) < capacity
+    }
+
+    /// Writes an attendance, stamping `waitlisted_at` when it joins the waitlist.
+    func saveAttendance(_ attendance: Attendance, waitlistedBefore: Bool, at now: Date) throws {
+        try attendance.update(self)
+        if attendance.waitlisted && !waitlistedBefore {
+            try execute(sql: "UPDATE attendances SET waitlisted_at = ? WHERE id = ?", arguments: [now, attendance.id])
+        } else if !attendance.waitlisted {
+            try execute(sql: "UPDATE attendances SET waitlisted_at = NULL WHERE id = ?", arguments: [attendance.id])
+        }
+    }
+
+    /// Gives free places to waitlisted supporters, first come first served; each promotion is an event.
+    func promoteWaitlisted(action: Action, at now: Date) throws {
+        let free: Int
+        if let capacity = action.capacity {
+            free = capacity - (try placesTaken(actionID: action.id))
+        } else {
+            free = Int.max
+        }
+        guard free > 0 else { return }
+        let waiting = try Attendance.fetchAll(self, sql: """
+            SELECT * FROM attendances WHERE action_id = ? AND waitlisted ORDER BY waitlisted_at, id LIMIT ?
+            """, arguments: [action.id, min(free, 1_000_000)])
+        for var attendance in waiting {
+            attendance.waitlisted = false
+            attendance.updatedAt = now
+            try saveAttendance(attendance, waitlistedBefore: true, at: now)
+            try appendEvent(EventType.attendancePromoted, subject: "attendance", subjectID: attendance.id,
+                            actionID: action.id, campaignID: action.campaignID, at: now,
+                            payload: AttendancePayload(attendance), personalData: AttendancePersonalData(attendance))
+        }
+    }
+}

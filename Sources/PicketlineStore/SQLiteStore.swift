@@ -1,0 +1,134 @@
+import Foundation
+import GRDB
+import PicketlineCore
+
+/// How hard a commit tries to reach the disk before it returns.
+public enum Durability: String, Sendable, CaseIterable {
+    /// `synchronous=FULL`: a commit survives power loss. The default for data people give us.
+    case full
+    /// `synchronous=NORMAL`: survives a crash of the process, may lose the last commits on power loss.
+    case normal
+}
+
+/// The `Store` on a SQLite file in WAL mode, through GRDB and the system libsqlite3.
+/// It is the only door to the database file; each method is one immediate transaction.
+public final class SQLiteStore: Store {
+    let pool: DatabasePool
+    let clock: any WallClock
+    /// The database file.
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    public init(path: String, durability: Durability = .full, clock: any WallClock = SystemClock(),
+                migrate: Bool = true) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw PicketlineError.unavailable(detail: "cannot open \(path): \(error)")
+        }
+        self.path = path
+        self.clock = clock
+        if migrate { try self.migrate() }
+    }
+
+    /// Applies every migration not yet applied.
+    public func migrate() throws {
+        do { try Migrations.migrator.migrate(pool) } catch {
+            throw PicketlineError.unavailable(detail: "migration failed: \(error)")
+        }
+    }
+
+    /// The migrations applied and those known, for readiness checks.
+    public func migrationStatus() throws -> (applied: [String], known: [String]) {
+        let migrator = Migrations.migrator
+        let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        return (applied.sorted(), migrator.migrations)
+    }
+
+    /// Closes the database; later calls fail.
+    public func close() throws { try pool.close() }
+
+    // MARK: Transactions
+
+    /// Runs `body` in one IMMEDIATE transaction (so concurrent writers in other processes queue
+    /// instead of failing an upgrade), translating database errors.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database, Date) throws -> T) async throws -> T {
+        let now = clock.now()
+        return try await translatingErrors {
+            try await pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db, now)
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+
+    /// Runs `body` on a read snapshot.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await translatingErrors { try await pool.read(body) }
+    }
+
+    private func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PicketlineError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw PicketlineError.conflict(field: nil, reason: "that would duplicate an existing record")
+        } catch {
+            throw PicketlineError.unavailable(detail: "\(error)")
+        }
+    }
+}
+
+// MARK: Lookups shared by the entity files
+
+extension Database {
+    /// Resolves an id or a slug in a table with a `slug` column.
+    func id(in table: String, entity: String, reference: String) throws -> Int64 {
+        let trimmed = reference.trimmingCharacters(in: .whitespaces)
+        if let id = Int64(trimmed) {
+            if try Int64.fetchOne(self, sql: "SELECT id FROM \(table) WHERE id = ?", arguments: [id]) != nil { return id }
+        }
+        if let id = try Int64.fetchOne(self, sql: "SELECT id FROM \(table) WHERE slug = ?", arguments: [trimmed.lowercased()]) {
+            return id
+        }
+        throw PicketlineError.notFound(entity: entity, reference: reference)
+    }
+
+    /// Picks a free slug: the wanted one, else with `-2`, `-3`, … appended.
+    func freeSlug(_ wanted: String, in table: String) throws -> String {
+        var candidate = wanted
+        var suffix = 2
+        while try Bool.fetchOne(self, sql: "SELECT 1 FROM \(table) WHERE slug = ?", arguments: [candidate]) ?? false {
+            candidate = "\(wanted)-\(suffix)"
+            suffix += 1
+        }
+        return candidate
+    }
+
+    /// Appends a domain event to the outbox in the current transaction.
+    func appendEvent(_ type: String, subject: String, subjectID: Int64, actionID: Int64? = nil, campaignID: Int64? = nil,
+                     at now: Date, payload: some Encodable, personalData: (some Encodable)? = Optional<String>.none) throws {
+        let event = OutboxEvent(
+            id: 0,
+            eventID: "evt_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased(),
+            type: type, occurredAt: now, subjectType: subject, subjectID: subjectID, actionID: actionID,
+            campaignID: campaignID, payload: try PicketlineJSON.string(payload),
+            personalData: try personalData.map { try PicketlineJSON.string($0) })
+        _ = try insertAssigningID(event)
+    }
+}

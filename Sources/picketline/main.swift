@@ -1,0 +1,3 @@
+import PicketlineCLI
+
+await PicketlineCommand.runMain()

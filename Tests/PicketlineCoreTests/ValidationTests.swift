@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+@testable import PicketlineCore
+
+private let start = Date(timeIntervalSince1970: 1_641_643_200) // 2022-01-08T12:00:00Z
+
+private func field(of body: () throws -> Void) -> String? {
+    do { try body(); return nil } catch let error as PicketlineError { return error.field } catch { return "unexpected \(error)" }
+}
+
+@Test func anActionWithAnEmptyTitleIsRefusedNamingTheTitle() {
+    #expect(field { _ = try ActionDraft(title: "   ", startsAt: start, timeZone: "Europe/London").validated() } == "title")
+}
+
+@Test func anActionEndingBeforeItStartsIsRefusedNamingTheEnd() {
+    #expect(field {
+        _ = try ActionDraft(title: "Picket", startsAt: start, endsAt: start.addingTimeInterval(-60), timeZone: "UTC").validated()
+    } == "ends_at")
+}
+
+@Test func anUnknownTimeZoneIsRefused() {
+    #expect(field { _ = try ActionDraft(title: "Picket", startsAt: start, timeZone: "Europe/Londn").validated() } == "time_zone")
+    #expect(field { _ = try ActionDraft(title: "Picket", startsAt: start, timeZone: "Mars/Olympus").validated() } == "time_zone")
+}
+
+@Test func aNegativeCapacityIsRefused() {
+    #expect(field { _ = try ActionDraft(title: "Picket", startsAt: start, timeZone: "UTC", capacity: -1).validated() } == "capacity")
+    #expect(field { _ = try ActionDraft(title: "Picket", startsAt: start, timeZone: "UTC", capacity: 0).validated() } == nil)
+}
+
+@Test func latitudeWithoutLongitudeIsRefused() {
+    let location = Location(latitude: 51.5)
+    #expect(field { _ = try ActionDraft(title: "Picket", location: location, startsAt: start, timeZone: "UTC").validated() }
+            == "location.longitude")
+}
+
+@Test func aValidActionGetsASlugFromItsTitle() throws {
+    let draft = try ActionDraft(title: "Picket of the Kazakhstan Embassy!", startsAt: start, timeZone: "Europe/London").validated()
+    #expect(draft.slug == "picket-of-the-kazakhstan-embassy")
+}
+
+@Test(arguments: ["ada", "ada@", "@example.org", "ada@example", "ada @example.org", "ada@example.org, bob@example.org"])
+func malformedEmailsAreRefused(_ email: String) {
+    #expect(field { _ = try RSVP(name: "Ada", email: email).validated() } == "email")
+}
+
+@Test func emailsAreLowerCasedSoTheSameSupporterIsRecognised() throws {
+    #expect(try RSVP(name: "Ada", email: "Ada@Example.ORG").validated().email == "ada@example.org")
+}
+
+@Test func anRSVPNeedsAnEmailOrAPhone() throws {
+    #expect(field { _ = try RSVP(name: "Ada").validated() } == "email")
+    #expect(try RSVP(name: "Ada", phone: "+44 20 7946 0000").validated().phone == "+44 20 7946 0000")
+    #expect(field { _ = try RSVP(name: "Ada", phone: "call me").validated() } == "phone")
+}
+
+@Test func organisationsNeedANameAndAValidWebsiteAndCountry() {
+    #expect(field { _ = try OrganisationDraft(name: "").validated() } == "name")
+    #expect(field { _ = try OrganisationDraft(name: "rs21", website: "ftp://rs21.org.uk").validated() } == "website")
+    #expect(field { _ = try OrganisationDraft(name: "rs21", country: "GBR").validated() } == "country")
+    #expect(field { _ = try OrganisationDraft(name: "rs21", slug: "RS 21").validated() } == "slug")
+}
+
+@Test func statementsNeedABodyNonEmptyDemandsAndARealDate() {
+    #expect(field { _ = try StatementDraft(title: "T", body: "").validated() } == "body")
+    #expect(field { _ = try StatementDraft(title: "T", body: "B", demands: ["ok", " "]).validated() } == "demands[1]")
+    #expect(field { _ = try StatementDraft(title: "T", body: "B", issuedOn: "2022-02-30").validated() } == "issued_on")
+    #expect(field { _ = try StatementDraft(title: "T", body: "B", issuedOn: "6 January 2022").validated() } == "issued_on")
+}
+
+@Test func speakersAndIncidentsAndHeadcountsAreChecked() {
+    #expect(field { _ = try SpeakerDraft(name: "").validated() } == "name")
+    #expect(field { _ = try SpeakerDraft(name: "Simon", position: 0).validated() } == "position")
+    #expect(field { _ = try IncidentReport(kind: .arrest, description: " ").validated() } == "description")
+    #expect(field { _ = try Headcount.validate(count: -5, note: nil) } == "count")
+}
+
+@Test func errorMessagesNameTheFieldAndNeverCarryStorageDetail() {
+    let invalid = PicketlineError.invalid(field: "title", reason: "must not be empty")
+    #expect(invalid.message == "title: must not be empty")
+    let storage = PicketlineError.unavailable(detail: "SQLite error 11: database disk image is malformed")
+    #expect(!storage.message.contains("SQLite"))
+}
+
+@Test func hiddenAddressesShowOnlyTheLocality() {
+    let location = Location(venue: "Secret squat", addressLines: ["1 Hidden Lane"], locality: "London", postalCode: "E1",
+                            country: "GB", latitude: 51.5, longitude: -0.1, isPublic: false)
+    let visible = location.publicView
+    #expect(visible.venue == nil && visible.addressLines.isEmpty && visible.postalCode == nil && visible.latitude == nil)
+    #expect(visible.locality == "London")
+}
+
+@Test func slugsFoldAccentsAndPunctuation() {
+    #expect(slugify("Workers' Liberty") == "workers-liberty")
+    #expect(slugify("Anti*Capitalist Resistance") == "anti-capitalist-resistance")
+    #expect(slugify("Zhanaozen — Жанаөзен") == "zhanaozen")
+}

@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import Testing
+import PicketlineCore
+@testable import PicketlineStore
+
+/// What is particular to the SQLite store: the outbox in the same transaction, WAL,
+/// migrations, and correctness under concurrent writers.
+@Suite struct SQLiteStoreTests {
+    @Test func eachChangeAppendsItsEventInTheSameTransaction() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        let action = try await fixture.upcomingAction()
+        let rsvp = try await fixture.store.rsvp(action: action.slug, RSVP(name: "Ada", email: "ada@example.org", consentToContact: true))
+        let events = try await fixture.store.outboxEvents(after: 0, limit: 100)
+        #expect(events.map(\.type) == ["action.created", "attendance.created"])
+        let created = events[1]
+        #expect(created.subjectID == rsvp.attendance.id && created.actionID == action.id)
+        // Personal data is kept apart from the payload every subscriber may see.
+        #expect(!created.payload.contains("ada@example.org") && !created.payload.contains("Ada"))
+        #expect(created.personalData?.contains("ada@example.org") == true)
+        #expect(created.eventID.hasPrefix("evt_"))
+    }
+
+    @Test func aFailedChangeLeavesNeitherRowsNorEvents() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        let action = try await fixture.upcomingAction()
+        // The organisation does not exist: the speaker must not be half-written.
+        await #expect(throws: PicketlineError.notFound(entity: "organisation", reference: "ghost")) {
+            try await fixture.store.addSpeaker(action: action.slug, SpeakerDraft(name: "Simon", organisation: "ghost"))
+        }
+        let counts = try await fixture.store.pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM speakers")!, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox")!)
+        }
+        #expect(counts.0 == 0 && counts.1 == 1)
+    }
+
+    @Test func hiddenAddressesStayOutOfEventPayloads() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        _ = try await fixture.store.createAction(ActionDraft(
+            title: "Occupation", location: Location(venue: "Secret depot", addressLines: ["1 Hidden Lane"], locality: "Leeds", isPublic: false),
+            startsAt: StoreFixture.now.addingTimeInterval(3600), timeZone: "Europe/London"))
+        let payload = try #require(try await fixture.store.outboxEvents(after: 0, limit: 1).first).payload
+        #expect(!payload.contains("Hidden Lane") && !payload.contains("Secret depot") && payload.contains("Leeds"))
+    }
+
+    @Test func theDatabaseIsInWALModeWithForeignKeysAndFullSync() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        let (mode, foreignKeys, synchronous) = try await fixture.store.pool.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode")!, try Int.fetchOne(db, sql: "PRAGMA foreign_keys")!,
+             try Int.fetchOne(db, sql: "PRAGMA synchronous")!)
+        }
+        #expect(mode == "wal" && foreignKeys == 1 && synchronous == 2)
+        let status = try fixture.store.migrationStatus()
+        #expect(status.applied == status.known && !status.known.isEmpty)
+    }
+
+    @Test func reopeningTheFileKeepsEverythingAndMigratesNothingTwice() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        let action = try await fixture.upcomingAction()
+        try fixture.store.close()
+        let reopened = try SQLiteStore(path: fixture.path, clock: fixture.clock)
+        #expect(try await reopened.action(action.slug) == action)
+    }
+
+    @Test func concurrentRSVPsNeverExceedCapacity() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        let action = try await fixture.upcomingAction(capacity: 10)
+        // Two pools on one file: the same as two processes racing for the last places.
+        let stores: [SQLiteStore] = [fixture.store, try fixture.secondStore()]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<60 {
+                let store = stores[index % 2]
+                group.addTask {
+                    _ = try await store.rsvp(action: action.slug, RSVP(name: "Supporter \(index)", email: "s\(index)@example.org"))
+                }
+            }
+            try await group.waitForAll()
+        }
+        let summary = try await fixture.store.attendanceSummary(action: action.slug)
+        #expect(summary.accepted == 10 && summary.waitlisted == 50)
+        // Concurrent declines promote exactly as many as they free.
+        let placed = try await fixture.store.attendances(action: action.slug).filter { !$0.waitlisted }.prefix(4)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (offset, attendance) in placed.enumerated() {
+                let store = stores[offset % 2]
+                group.addTask { _ = try await store.setAttendanceStatus(attendance.id, .declined) }
+            }
+            try await group.waitForAll()
+        }
+        let after = try await fixture.store.attendanceSummary(action: action.slug)
+        #expect(after.accepted == 10 && after.waitlisted == 46 && after.declined == 4)
+        let promotions = try await fixture.store.outboxEvents(after: 0, limit: 1_000).filter { $0.type == "attendance.promoted" }
+        #expect(promotions.count == 4)
+    }
+
+    @Test func everyKindOfChangeEmitsItsEvent() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        let store = fixture.store
+        let action = try await fixture.upcomingAction()
+        _ = try await store.createOrganisation(OrganisationDraft(name: "ACR"))
+        _ = try await store.endorse(action: action.slug, organisation: "acr", role: .caller, state: .invited)
+        _ = try await store.setEndorsement(action: action.slug, organisation: "acr", state: .confirmed, role: nil)
+        let speaker = try await store.addSpeaker(action: action.slug, SpeakerDraft(name: "Simon"))
+        _ = try await store.setSpeakerState(speaker.id, .confirmed)
+        _ = try await store.updateAction(action.slug, ActionChanges(title: "Emergency picket — all out!"))
+        let statement = try await store.createStatement(StatementDraft(title: "S", body: "B"))
+        _ = try await store.sign(statement: statement.slug, .organisation("acr"))
+        _ = try await store.reportIncident(action: action.slug, IncidentReport(kind: .policeAction, description: "Van arrived"))
+        _ = try await store.cancelAction(action.slug, reason: nil)
+        let types = try await store.outboxEvents(after: 0, limit: 100).map(\.type)
+        #expect(types == ["action.created", "organisation.created", "endorsement.invited", "endorsement.confirmed",
+                          "speaker.added", "speaker.confirmed", "action.updated", "statement.published", "statement.signed",
+                          "incident.reported", "action.cancelled"])
+        let positions = try await store.outboxEvents(after: 3, limit: 2).map(\.id)
+        #expect(positions == [4, 5])
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import Testing
+import PicketlineCore
+
+/// Behaviour every `Store` implementation must have, written against the protocol only.
+@Suite struct StoreContractTests {
+    private func future(_ store: any Store, clock: ManualClock, capacity: Int? = nil, title: String = "Picket") async throws -> Action {
+        try await store.createAction(ActionDraft(
+            title: title, startsAt: clock.now().addingTimeInterval(86_400), timeZone: "Europe/London",
+            status: .confirmed, capacity: capacity))
+    }
+
+    @Test(arguments: StoreFactory.allCases)
+    func organisationsAndCampaignsAreFoundByIdOrSlug(_ factory: StoreFactory) async throws {
+        let (store, _, cleanup) = try factory.make(); defer { cleanup() }
+        let organisation = try await store.createOrganisation(OrganisationDraft(name: "Workers' Liberty", kind: .party, country: "gb"))
+        #expect(organisation.slug == "workers-liberty" && organisation.country == "GB")
+        #expect(try await store.organisation("workers-liberty") == organisation)
+        #expect(try await store.organisation(String(organisation.id)) == organisation)
+        await #expect(throws: PicketlineError.notFound(entity: "organisation", reference: "nobody")) {
+            try await store.organisation("nobody")
+        }
+        await #expect(throws: PicketlineError.self) {
+            try await store.createOrganisation(OrganisationDraft(name: "Workers Liberty", slug: "workers-liberty"))
+        }
+        let campaign = try await store.createCampaign(CampaignDraft(name: "Kazakhstan solidarity"))
+        let renamed = try await store.updateCampaign(campaign.slug, CampaignChanges(name: "Solidarity with Kazakhstan"))
+        #expect(renamed.name == "Solidarity with Kazakhstan" && renamed.slug == campaign.slug)
+    }
+
+    @Test(arguments: StoreFactory.allCases)
+    func anActionWithAnUnknownCampaignIsRefusedAndNothingIsWritten(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.make(); defer { cleanup() }
+        await #expect(throws: PicketlineError.notFound(entity: "campaign", reference: "ghost")) {
+            try await store.createAction(ActionDraft(title: "Picket", startsAt: clock.now(), timeZone: "UTC", campaign: "ghost"))
+        }
+        #expect(try await store.actions(ActionFilter(), page: .first).total == 0)
+        #expect(try await store.outboxEvents(after: 0, limit: 10).isEmpty)
+    }
+
+    @Test(arguments: StoreFactory.allCases)
+    func actionsFilterAndPaginate(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.make(); defer { cleanup() }
+        let campaign = try await store.createCampaign(CampaignDraft(name: "Housing"))
+        for day in 1...12 {
+            _ = try await store.createAction(ActionDraft(
+                title: "Picket \(day)", startsAt: clock.now().addingTimeInterval(Double(day) * 86_400), timeZone: "UTC",
+                status: day % 3 == 0 ? .tentative : .confirmed, campaign: day <= 6 ? campaign.slug : nil))
+        }
+        let page = try await store.actions(ActionFilter(status: .confirmed), page: try PageRequest(page: 2, perPage: 5))
+        #expect(page.total == 8 && page.items.count == 3 && page.totalPages == 2)
+        #expect(page.items.map(\.title) == ["Picket 8", "Picket 10", "Picket 11"])
+        let inCampaign = try await store.actions(ActionFilter(campaign: "housing"), page: .first)
+        #expect(inCampaign.items.map(\.title) == (1...6).map { "Picket \($0)" })
+        let window = try await store.actions(ActionFilter(startsAfter: clock.now().addingTimeInterval(3 * 86_400),
+                                                          startsBefore: clock.now().addingTimeInterval(5 * 86_400)), page: .first)
+        #expect(window.items.map(\.title) == ["Picket 3", "Picket 4"])
+    }
+
+    @Test(arguments: StoreFactory.allCases)
+    func updatingAnActionBumpsItsRevisionAndCancellingIsAConflictTheSecondTime(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.make(); defer { cleanup() }
+        let action = try await future(store, clock: clock)
+        clock.advance(by: 60)
+        let moved = try await store.updateAction(action.slug, ActionChanges(startsAt: action.startsAt.addingTimeInterval(3600)))
+        #expect(moved.revision == 1 && moved.updatedAt > action.updatedAt)
+        let unchanged = try await store.updateAction(action.slug, ActionChanges(title: action.title))
+        #expect(unchanged.revision == 1)
+        await #expect(throws: PicketlineError.self) {
+            try await store.updateAction(action.slug, ActionChanges(endsAt: action.startsAt.addingTimeInterval(-1)))
+        }
+        let cancelled = try await store.cancelAction(action.slug, reason: "won")
+        #expect(cancelled.status == .cancelled && cancelled.revision == 2)
+        await #expect(throws: PicketlineError.self) { try await store.cancelAction(action.slug, reason: nil) }
+        let recent = try await store.actions(ActionFilter(modifiedSince: clock.now()), page: .first)
+        #expect(recent.items.map(\.id) == [action.id])
+    }
+
+    @Test(arguments: StoreFactory.allCases)
+    func endorsementsListCallersFirstAndWithdrawnOnlyOnRequest(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.make(); defer { cleanup() }
+        let action = try await future(store, clock: clock)
+        for name in ["rs21", "Workers Power", "ACR"] { _ = try await store.createOrganisation(OrganisationDraft(name: name)) }
+        _ = try await store.endorse(action: action.slug, organisation: "rs21", role: .supporter, state: .confirmed)
+        _ = try await store.endorse(action: action.slug, organisation: "workers-power", role: .supporter, state: .invited)
+        _ = try await store.endorse(action: action.slug, organisation: "acr", role: .caller, state: .confirmed)
+        await #expect(throws: PicketlineError.self) {
+            try await store.endorse(action: action.slug, organisation: "rs21", role: .caller, state: .confirmed)
+        }
+        #expect(try await store.endorsements(ofAction: action.slug, includeWithdrawn: false).map(\.organisation.slug)
+                == ["acr", "rs21", "workers-power"])
+        _ = try await store.setEndorsement(action: action.slug, organisation: "rs21", state: .withdrawn, role: nil)
+        #expect(try await store.endorsements(ofAction: action.slug, includeWithdrawn: false).map(\.organisation.slug) == ["acr", "workers-power"])
+        #expect(try await store.endorsements(ofAction: action.slug, includeWithdrawn: true).count == 3)
+        let confirmed = try await store.setEndorsement(action: action.slug, organisation: "workers-power", state: .confirmed, role: .coOrganiser)
+        #expect(confirmed.state == .confirmed && confirmed.role == .coOrganiser)
+        #expect(try await store.endorsements(byOrganisation: "acr", includeWithdrawn: false).map(\.action.id) == [action.id])
+        #expect(try await store.actions(ActionFilter(organisation: "rs21"), page: .first).total == 0)
+        #expect(try await store.actions(ActionFilter(organisation: "acr"), page: .first).total == 1)
+    }
+
+    @Test(arguments: StoreFactory.allCases)
+    func theLineupKeepsItsOrderThroughInsertsAndMoves(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.make(); defer { cleanup() }
+        let action = try await future(store, clock: clock)
+        _ = try await store.createOrganisation(OrganisationDraft(name: "ACR"))
+        let chair = try await store.addSpeaker(action: action.slug, SpeakerDraft(name: "Simon", organisation: "acr", role: .chair, state: .confirmed))
+        let second = try await store.addSpeaker(action: action.slug, SpeakerDraft(name: "Yuliya", state: .confirmed))
+        let third = try await store.addSpeaker(action: action.slug, SpeakerDraft(name: "Chris"))
+        _ = try await store.addSpeaker(action: action.slug, SpeakerDraft(name: "Paul", affiliation: "NUJ", position: 2))
+        #expect(try await store.lineup(action: action.slug, includeWithdrawn: false).map(\.speaker.name) == ["Simon", "Paul", "Yuliya", "Chris"])
+        let moved = try await store.moveSpeaker(third.id, to: 1)
+        #expect(moved.map(\.speaker.name) == ["Chris", "Simon", "Paul", "Yuliya"])
+        #expect(moved.map(\.speaker.position) == [1, 2, 3, 4])
+        _ = try await store.setSpeakerState(second.id, .withdrawn)
+        let lineup = try await store.lineup(action: action.slug, includeWithdrawn: false)
+        #expect(lineup.map(\.speaker.name) == ["Chris", "Simon", "Paul"])
+        #expect(lineup[1].organisation?.slug == "acr" && lineup[1].speaker.id == chair.id)
+        await #expect(throws: PicketlineError.notFound(entity: "speaker", reference: "999")) {
+            try await store.setSpeakerState(999, .confirmed)
+        }
+    }
+
+    @Test(arguments: StoreFactory.allCases)
+    func theSameEmailUpdatesTheEarlierRSVP(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.make(); defer { cleanup() }
+        let action = try await future(store, clock: clock)
+        let first = try await store.rsvp(action: action.slug, RSVP(name: "Ada", email: "ada@example.org"))
+        let second = try await store.rsvp(action: action.slug, RSVP(name: "Ada Lovelace", email: "ADA@example.org", status: .tentative))
+        #expect(first.created && !second.created && first.attendance.id == second.attendance.id)
+        #expect(second.attendance.name == "Ada Lovelace" && second.attendance.status == .tentative)
+        #expect(try await store.attendances(action: action.slug).count == 1)
+    }
+
+    @Test(arguments: StoreFactory.allCases)
+    func rsvpsBeyondCapacityAreWaitlistedAndPromotedInOrderWhenAPlaceFrees(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.make(); defer { cleanup() }
+        let action = try await future(store, clock: clock, capacity: 2)
+        var ids: [Int64] = []
+        for name in ["a", "b", "c", "d"] {
+            clock.advance(by: 1)
+            ids.append(try await store.rsvp(action: action.slug, RSVP(name: name, email: "\(name)@example.org")).attendance.id)
+        }
+        var all = try await store.attendances(action: action.slug)
+        #expect(all.map(\.waitlisted) == [false, false, true, true])
+        // Declining frees a place: the first waitlisted (c) is promoted, not d.
+        _ = try await store.setAttendanceStatus(ids[0], .declined)
+        all = try await store.attendances(action: action.slug)
+        #expect(all.map(\.waitlisted) == [false, false, false, true])
+        // Raising the capacity promotes the rest.
+        _ = try await store.updateAction(action.slug, ActionChanges(capacity: .some(5)))
+        #expect(try await store.attendanceSummary(action: action.slug).waitlisted == 0)
+        let summary = try await store.attendanceSummary(action: action.slug)
+        #expect(summary.accepted == 3 && summary.declined == 1 && summary.placesLeft == 2)
+    }
+
+    @Test(arguments: StoreFactory.allCases)
+    func rsvpsToCancelledOrFinishedActionsAreConflicts(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.make(); defer { cleanup() }
+        let cancelled = try await future(store, clock: clock, title: "Off")
+        _ = try await store.cancelAction(cancelled.slug, reason: nil)
+        await #expect(throws: PicketlineError.conflict(field: "action", reason: "Off is cancelled")) {
+            try await store.rsvp(action: cancelled.slug, RSVP(name: "Ada", email: "ada@example.org"))
+        }
+        let past = try await store.createAction(ActionDraft(title: "Over", startsAt: clock.now().addingTimeInterval(-86_400), timeZone: "UTC"))
+        await #expect(throws: PicketlineError.self) {
+            try await store.rsvp(action: past.slug, RSVP(name: "Ada", email: "ada@example.org"))
+        }
+    }
+
+    @Test(arguments: StoreFactory.allCases)
+    func checkInAndHeadcountsAreCounted(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.make(); defer { cleanup() }
+        let action = try await future(store, clock: clock)
+        let rsvp = try await store.rsvp(action: action.slug, RSVP(name: "Ada", phone: "+44 7700 900000"))
+        let checkedIn = try await store.checkIn(rsvp.attendance.id)
+        #expect(checkedIn.attended && checkedIn.checkedInAt == clock.now())
+        _ = try await store.recordHeadcount(action: action.slug, count: 40, countedAt: action.startsAt, note: nil)
+        _ = try await store.recordHeadcount(action: action.slug, count: 50, countedAt: action.startsAt.addingTimeInterval(900), note: "rain")
+        let summary = try await store.attendanceSummary(action: action.slug)
+        #expect(summary.attended == 1 && summary.latestHeadcount == 50)
+        #expect(try await store.headcounts(action: action.slug).map(\.count) == [40, 50])
+        await #expect(throws: PicketlineError.self) {
+            try await store.recordHeadcount(action: action.slug, count: -1, countedAt: nil, note: nil)
+        }
+    }
+
+    @Test(arguments: StoreFactory.allCases)
+    func statementsAreSignedInOrderAndWithdrawnSignaturesStayOnRecord(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.make(); defer { cleanup() }
+        for name in ["Russian Socialist Movement", "Marxist Tendency"] {
+            _ = try await store.createOrganisation(OrganisationDraft(name: name))
+        }
+        let statement = try await store.createStatement(StatementDraft(
+            title: "Release the detainees", body: "We demand:", demands: ["Release all detainees", "Stop the intervention"],
+            issuedOn: "2022-01-06"))
+        #expect(try await store.statement(statement.slug).demands == ["Release all detainees", "Stop the intervention"])
+        _ = try await store.sign(statement: statement.slug, .organisation("russian-socialist-movement"))
+        clock.advance(by: 1)
+        _ = try await store.sign(statement: statement.slug, .organisation("marxist-tendency"))
+        clock.advance(by: 1)
+        let person = try await store.sign(statement: statement.slug, .person(name: "Ada", affiliation: "UCU", email: "ada@example.org"))
+        await #expect(throws: PicketlineError.self) {
+            try await store.sign(statement: statement.slug, .organisation("marxist-tendency"))
+        }
+        await #expect(throws: PicketlineError.self) {
+            try await store.sign(statement: statement.slug, .person(name: "Ada L", affiliation: nil, email: "ada@example.org"))
+        }
+        #expect(try await store.signatures(statement: statement.slug, includeWithdrawn: false).map(\.name)
+                == ["Russian Socialist Movement", "Marxist Tendency", "Ada"])
+        _ = try await store.withdrawSignature(person.id)
+        #expect(try await store.signatures(statement: statement.slug, includeWithdrawn: false).count == 2)
+        #expect(try await store.signatures(statement: statement.slug, includeWithdrawn: true).count == 3)
+        _ = try await store.updateStatement(statement.slug, StatementChanges(demands: ["Only one"], status: .withdrawn))
+        #expect(try await store.statement(statement.slug).demands == ["Only one"])
+        await #expect(throws: PicketlineError.self) {
+            try await store.sign(statement: statement.slug, .person(name: "Bob", affiliation: nil, email: nil))
+        }
+    }
+
+    @Test(arguments: StoreFactory.allCases)
+    func incidentsKeepAFollowUpLog(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.make(); defer { cleanup() }
+        let action = try await future(store, clock: clock)
+        let incident = try await store.reportIncident(action: action.slug, IncidentReport(
+            kind: .arrest, description: "Arrested for criminal damage", peopleConcerned: "one comrade"))
+        #expect(incident.state == .open)
+        _ = try await store.followUpIncident(incident.id, state: .supported, note: "Solicitor at Charing Cross")
+        let closed = try await store.followUpIncident(incident.id, state: .closed, note: "Released, no charge")
+        #expect(closed.state == .closed)
+        #expect(try await store.incidentUpdates(incident.id).map(\.state) == [.open, .supported, .closed])
+        #expect(try await store.incidents(action: action.slug).map(\.id) == [incident.id])
+        await #expect(throws: PicketlineError.self) { try await store.followUpIncident(incident.id, state: nil, note: nil) }
+    }
+}

@@ -11,6 +11,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(name: "PicketlineCore"),
@@ -22,17 +25,36 @@ let package = Package(
             ]
         ),
         .target(
+            name: "PicketlineHTTP",
+            dependencies: [
+                "PicketlineCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "PicketlineCLI",
             dependencies: [
                 "PicketlineCore",
                 "PicketlineStore",
+                "PicketlineHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "picketline", dependencies: ["PicketlineCLI"]),
         .testTarget(name: "PicketlineCoreTests", dependencies: ["PicketlineCore"]),
         .testTarget(name: "PicketlineStoreTests", dependencies: ["PicketlineCore", "PicketlineStore"]),
+        .testTarget(
+            name: "PicketlineHTTPTests",
+            dependencies: [
+                "PicketlineHTTP", "PicketlineStore", "PicketlineCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "PicketlineCLITests",
             dependencies: ["PicketlineCLI", "picketline", "PicketlineStore"]

@@ -1,6 +1,7 @@
 import Foundation
 import PicketlineCore
 import PicketlineStore
+import PicketlineHTTP
 
 /// Everything the service and the CLI can be configured with, read once at the edge:
 /// built-in defaults, then the file, then `PICKETLINE_…` environment variables, then flags.
@@ -13,6 +14,8 @@ public struct Configuration: Sendable, Equatable {
     public var logLevel = "info"
     /// The zone used for actions created without `--time-zone`.
     public var defaultTimeZone = "UTC"
+    /// The HTTP service.
+    public var http = HTTPConfiguration()
 
     public init() {}
 
@@ -22,6 +25,11 @@ public struct Configuration: Sendable, Equatable {
         ("database.durability", "PICKETLINE_DATABASE_DURABILITY"),
         ("log.level", "PICKETLINE_LOG_LEVEL"),
         ("actions.default_time_zone", "PICKETLINE_DEFAULT_TIME_ZONE"),
+        ("http.host", "PICKETLINE_HTTP_HOST"),
+        ("http.port", "PICKETLINE_HTTP_PORT"),
+        ("http.max_body_bytes", "PICKETLINE_HTTP_MAX_BODY_BYTES"),
+        ("http.public_writes_per_minute", "PICKETLINE_HTTP_PUBLIC_WRITES_PER_MINUTE"),
+        ("http.public_base_url", "PICKETLINE_HTTP_PUBLIC_BASE_URL"),
     ]
 
     /// Sets one key from its text; the error names the key and, when known, the file line.
@@ -40,6 +48,23 @@ public struct Configuration: Sendable, Equatable {
             logLevel = value.lowercased()
         case "actions.default_time_zone":
             do { defaultTimeZone = try Validation.timeZone(value, field: key) } catch { throw bad("is not an IANA time zone") }
+        case "http.host":
+            guard !value.isEmpty else { throw bad("must not be empty") }
+            http.host = value
+        case "http.port":
+            guard let port = Int(value), (0...65_535).contains(port) else { throw bad("must be a port number 0-65535") }
+            http.port = port
+        case "http.max_body_bytes":
+            guard let bytes = Int(value), bytes >= 1_024 else { throw bad("must be a number of bytes, at least 1024") }
+            http.maxBodyBytes = bytes
+        case "http.public_writes_per_minute":
+            guard let limit = Int(value), limit >= 1 else { throw bad("must be a whole number, at least 1") }
+            http.publicWritesPerMinute = limit
+        case "http.public_base_url":
+            guard let url = URL(string: value), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw bad("must be an http(s) URL")
+            }
+            http.publicBaseURL = value.hasSuffix("/") ? String(value.dropLast()) : value
         default:
             throw PicketlineError.invalid(field: key, reason: "unknown setting (\(source)); known: \(Self.keys.map(\.key).joined(separator: ", "))")
         }

@@ -19,7 +19,7 @@ public struct PicketlineCommand: AsyncParsableCommand {
         """,
         version: PicketlineVersion.current,
         subcommands: [
-            MigrateCommand.self, DemoCommand.self,
+            ServeCommand.self, MigrateCommand.self, DemoCommand.self, TokenCommand.self,
             CampaignCommand.self, OrganisationCommand.self, ActionCommand.self, EndorsementCommand.self,
             SpeakerCommand.self, RSVPCommand.self, AttendanceCommand.self, HeadcountCommand.self,
             StatementCommand.self, IncidentCommand.self, OutboxCommand.self,
@@ -44,10 +44,6 @@ public struct PicketlineCommand: AsyncParsableCommand {
     }
 }
 
-/// The version printed by `--version` and sent in user agents.
-public enum PicketlineVersion {
-    public static let current = "0.1.0"
-}
 
 /// Applies pending database migrations.
 struct MigrateCommand: StoreCommand {

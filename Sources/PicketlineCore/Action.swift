@@ -72,15 +72,17 @@ public struct ActionDraft: Codable, Sendable, Equatable {
     /// Campaign slug or id.
     public var campaign: String?
     public var sourceURL: String?
+    /// Organisation (slug or id) recorded as the confirmed caller in the same transaction.
+    public var caller: String?
 
     public init(kind: ActionKind = .picket, title: String, slug: String? = nil, description: String? = nil,
                 target: String? = nil, location: Location = Location(), startsAt: Date, endsAt: Date? = nil,
                 timeZone: String, status: ActionStatus = .tentative, visibility: Visibility = .public,
-                capacity: Int? = nil, campaign: String? = nil, sourceURL: String? = nil) {
+                capacity: Int? = nil, campaign: String? = nil, sourceURL: String? = nil, caller: String? = nil) {
         self.kind = kind; self.title = title; self.slug = slug; self.description = description; self.target = target
         self.location = location; self.startsAt = startsAt; self.endsAt = endsAt; self.timeZone = timeZone
         self.status = status; self.visibility = visibility; self.capacity = capacity; self.campaign = campaign
-        self.sourceURL = sourceURL
+        self.sourceURL = sourceURL; self.caller = caller
     }
 
     /// Returns the draft cleaned and checked, or throws naming the bad field.

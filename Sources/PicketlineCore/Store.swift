@@ -106,6 +106,8 @@ public protocol Store: Sendable {
     func addSpeaker(action: String, _ draft: SpeakerDraft) async throws -> Speaker
     /// The line-up in order (withdrawn speakers included only when asked).
     func lineup(action: String, includeWithdrawn: Bool) async throws -> [LineupEntry]
+    /// One speaker.
+    func speaker(_ id: Int64) async throws -> Speaker
     /// Confirms, withdraws or re-invites a speaker.
     func setSpeakerState(_ id: Int64, _ state: ParticipationState) async throws -> Speaker
     /// Moves a speaker to a 1-based position, shifting the others.

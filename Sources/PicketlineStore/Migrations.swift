@@ -177,6 +177,20 @@ enum Migrations {
             );
             """)
         }
+        migrator.registerMigration("v2-api-tokens") { db in
+            try db.execute(sql: """
+            CREATE TABLE api_tokens (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                organisation_id INTEGER REFERENCES organisations(id) ON DELETE CASCADE,
+                token_hash TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL,
+                last_used_at TEXT,
+                revoked_at TEXT
+            );
+            """)
+        }
         return migrator
     }
 }

@@ -31,6 +31,17 @@ extension SQLiteStore {
             action.id = try db.insertAssigningID(ActionRecord(action))
             try db.appendEvent(EventType.actionCreated, subject: "action", subjectID: action.id, actionID: action.id,
                                campaignID: campaignID, at: now, payload: ActionPayload(action))
+            if let caller = draft.caller {
+                let organisation = try Organisation.fetchOne(
+                    db, key: try db.id(in: "organisations", entity: "organisation", reference: caller))!
+                var endorsement = Endorsement(id: 0, actionID: action.id, organisationID: organisation.id, role: .caller,
+                                              state: .confirmed, createdAt: now, updatedAt: now)
+                endorsement.id = try db.insertAssigningID(endorsement)
+                try db.appendEvent(EventType.endorsementAdded, subject: "endorsement", subjectID: endorsement.id,
+                                   actionID: action.id, campaignID: campaignID, at: now,
+                                   payload: EndorsementPayload(endorsement: endorsement, organisation: organisation,
+                                                               action: ActionPayload(action)))
+            }
             return action
         }
     }

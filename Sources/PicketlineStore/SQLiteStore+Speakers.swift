@@ -41,6 +41,15 @@ extension SQLiteStore {
         try await read { db in try db.lineup(actionID: try db.action(action).id, includeWithdrawn: includeWithdrawn) }
     }
 
+    public func speaker(_ id: Int64) async throws -> Speaker {
+        try await read { db in
+            guard let speaker = try Speaker.fetchOne(db, key: id) else {
+                throw PicketlineError.notFound(entity: "speaker", reference: String(id))
+            }
+            return speaker
+        }
+    }
+
     public func setSpeakerState(_ id: Int64, _ state: ParticipationState) async throws -> Speaker {
         try await write { db, now in
             guard var speaker = try Speaker.fetchOne(db, key: id) else {

@@ -1,0 +1,79 @@
+import Foundation
+import Hummingbird
+import PicketlineCore
+
+/// An error as the API returns it: a status and `{"error": {"code", "message", "field"}}`.
+/// Every failure leaving a handler becomes one of these (see `ErrorMiddleware`).
+public struct APIError: Error, HTTPResponseError, Equatable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var field: String?
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
+        self.status = status; self.code = code; self.message = message; self.field = field
+    }
+
+    static func badRequest(_ field: String?, _ message: String) -> APIError {
+        APIError(.badRequest, code: "invalid", message: message, field: field)
+    }
+    static let unauthorized = APIError(.unauthorized, code: "unauthorized",
+                                       message: "missing, unknown or revoked token; send Authorization: Bearer <token>")
+    static func forbidden(_ message: String) -> APIError { APIError(.forbidden, code: "forbidden", message: message) }
+    static func notFound(_ message: String) -> APIError { APIError(.notFound, code: "not_found", message: message) }
+    static let tooLarge = APIError(.contentTooLarge, code: "too_large", message: "the request body is larger than the configured limit")
+
+    /// Maps a domain error: invalid → 400, not found → 404, conflict → 409, unavailable → 503.
+    init(_ error: PicketlineError) {
+        switch error {
+        case .invalid(let field, _): self.init(.badRequest, code: error.code, message: error.message, field: field)
+        case .notFound: self.init(.notFound, code: error.code, message: error.message)
+        case .conflict(let field, _): self.init(.conflict, code: error.code, message: error.message, field: field)
+        case .unavailable: self.init(.serviceUnavailable, code: error.code, message: error.message)
+        }
+    }
+
+    struct Body: Encodable {
+        struct Detail: Encodable { var code: String; var message: String; var field: String? }
+        var error: Detail
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try JSONBody.response(status, Body(error: .init(code: code, message: message, field: field)))
+        for field in headers { response.headers.append(field) }
+        return response
+    }
+}
+
+/// Turns everything a handler throws into an `APIError` response; internal errors are logged
+/// and answered with a generic 500 that carries no database or system text.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = PicketlineRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return try error.response(from: request, context: context)
+        } catch let error as PicketlineError {
+            if case .unavailable(let detail) = error {
+                context.logger.error("store unavailable", metadata: ["detail": "\(detail)", "path": "\(request.uri.path)"])
+            }
+            return try APIError(error).response(from: request, context: context)
+        } catch is NIOTooManyBytesError {
+            return try APIError.tooLarge.response(from: request, context: context)
+        } catch let error as HTTPError where error.status == .notFound {
+            return try APIError.notFound("no route \(request.method) \(request.uri.path)").response(from: request, context: context)
+        } catch let error as HTTPError where error.status == .methodNotAllowed {
+            return try APIError(.methodNotAllowed, code: "method_not_allowed", message: "\(request.method) is not allowed on \(request.uri.path)")
+                .response(from: request, context: context)
+        } catch {
+            context.logger.error("internal error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            return try APIError(.internalServerError, code: "internal", message: "internal error; it has been logged")
+                .response(from: request, context: context)
+        }
+    }
+}
+
+import NIOCore

@@ -1,0 +1,121 @@
+import Foundation
+import Hummingbird
+import PicketlineCore
+
+/// Settings of the HTTP service, read once at the edge and passed down.
+public struct HTTPConfiguration: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Largest request body accepted; larger ones get 413.
+    public var maxBodyBytes = 64 * 1024
+    /// Public RSVPs and signatures per client address per minute; beyond it, 429.
+    public var publicWritesPerMinute = 30
+    /// Where the service is reachable from outside, for links and calendar UIDs.
+    public var publicBaseURL = "http://127.0.0.1:8080"
+
+    public init() {}
+}
+
+/// The API's operations over a `Store`: one table of routes from which both the router and the
+/// OpenAPI document are built.
+struct APIService: Sendable {
+    let store: any Store
+    let configuration: HTTPConfiguration
+    let clock: any WallClock
+    let readiness: @Sendable () async -> String?
+
+    // MARK: Permissions
+
+    /// Whether the caller may change this action: admins always, organisers when their
+    /// organisation calls or co-organises it.
+    func canManage(_ action: Action, _ caller: Caller) async throws -> Bool {
+        switch caller {
+        case .anonymous: return false
+        case .admin: return true
+        case .organiser(_, let organisationID):
+            return try await store.endorsements(ofAction: String(action.id), includeWithdrawn: false).contains {
+                $0.organisation.id == organisationID && ($0.endorsement.role == .caller || $0.endorsement.role == .coOrganiser)
+            }
+        }
+    }
+
+    /// The action if the caller may see it; private ones are 404 to others so they do not leak.
+    func visibleAction(_ reference: String, _ caller: Caller) async throws -> Action {
+        let action = try await store.action(reference)
+        if action.visibility == .public { return action }
+        if try await canManage(action, caller) { return action }
+        throw APIError(PicketlineError.notFound(entity: "action", reference: reference))
+    }
+
+    /// The action if the caller may change it: 401 without a token, 403 for other organisations.
+    func managedAction(_ reference: String, _ caller: Caller) async throws -> Action {
+        guard caller.isAuthenticated else { throw APIError.unauthorized }
+        let action = try await visibleAction(reference, caller)
+        guard try await canManage(action, caller) else {
+            throw APIError.forbidden("your organisation neither calls nor co-organises \(action.title)")
+        }
+        return action
+    }
+
+    func visibleStatement(_ reference: String, _ caller: Caller) async throws -> Statement {
+        let statement = try await store.statement(reference)
+        if caller.isAdmin || (statement.visibility == .public && statement.status != .withdrawn) { return statement }
+        throw APIError(PicketlineError.notFound(entity: "statement", reference: reference))
+    }
+
+    // MARK: Bodies
+
+    static let locationBody = BodySchema([
+        field("venue", .string()), field("address_lines", .array(.string())), field("locality", .string()),
+        field("region", .string()), field("postal_code", .string()), field("country", .string(), "two-letter code"),
+        field("location", .object(BodySchema([field("latitude", .number, required: true), field("longitude", .number, required: true)]))),
+        field("public", .boolean, "false hides the address from the public (default true)"),
+    ])
+
+    static func actionBody(creating: Bool) -> BodySchema {
+        BodySchema([
+            field("title", .string(), required: creating), field("kind", vocabulary(ActionKind.self)),
+            field("slug", .string()), field("description", .string(), nullable: true), field("target", .string(), nullable: true),
+            field("location", .object(locationBody)),
+            field("start_date", .string(), required: creating, "RFC 3339, or local \"2026-12-05 12:00\" read in time_zone"),
+            field("end_date", .string(), nullable: true), field("time_zone", .string(), required: creating, "IANA zone, e.g. Europe/London"),
+            field("status", vocabulary(ActionStatus.self)), field("visibility", vocabulary(Visibility.self)),
+            field("capacity", .integer(minimum: 0), nullable: true, "null: unlimited"),
+            field("campaign", .string(), nullable: true, "campaign id or slug"), field("source_url", .string(), nullable: true),
+        ] + (creating ? [field("caller", .string(), "organisation id or slug recorded as caller (organisers: their own)")] : []))
+    }
+
+    func location(_ object: JSONObject) throws -> Location {
+        var location = Location(
+            venue: object.string("venue"), addressLines: object.strings("address_lines") ?? [], locality: object.string("locality"),
+            region: object.string("region"), postalCode: object.string("postal_code"), country: object.string("country"),
+            isPublic: object.bool("public") ?? true)
+        if let coordinates = object.object("location") {
+            location.latitude = coordinates.double("latitude")
+            location.longitude = coordinates.double("longitude")
+        }
+        return location
+    }
+
+    func instant(_ object: JSONObject, _ key: String, zone: TimeZone) throws -> Date? {
+        guard let text = object.string(key) else { return nil }
+        do { return try LocalTimeParser.instant(text, in: zone, field: key) } catch let error as PicketlineError { throw APIError(error) }
+    }
+
+    func zone(_ identifier: String) throws -> TimeZone {
+        do { return TimeZone(identifier: try Validation.timeZone(identifier, field: "time_zone"))! } catch let error as PicketlineError {
+            throw APIError(error)
+        }
+    }
+}
+
+// MARK: Responses
+
+extension APIService {
+    func ok<T: Encodable>(_ value: T, _ status: HTTPResponse.Status = .ok) throws -> Response { try JSONBody.response(status, value) }
+
+    func page(_ page: Page<Action>, showAddress: (Action) -> Bool) -> PageResource<ActionResource> {
+        PageResource(items: page.items.map { ActionResource($0, showAddress: showAddress($0)) }, total: page.total,
+                     page: page.page, perPage: page.perPage, totalPages: page.totalPages)
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Hummingbird
+import Logging
+import PicketlineCore
+
+/// Builds the router: error mapping, authentication, then every route of `APIService` with its
+/// access rule, rate limit and body validation applied uniformly. Tests call this too.
+public func buildRouter(store: any Store, tokens: any TokenStore, configuration: HTTPConfiguration,
+                        clock: any WallClock = SystemClock(),
+                        readiness: @escaping @Sendable () async -> String? = { nil }) -> Router<PicketlineRequestContext> {
+    let router = Router(context: PicketlineRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: TokenAuthenticator(tokens: tokens))
+    let service = APIService(store: store, configuration: configuration, clock: clock, readiness: readiness)
+    let limiter = RateLimiter(perMinute: configuration.publicWritesPerMinute, clock: clock)
+    // Routes with a literal suffix ({action}.ics) go first so that the plain capture does not take them.
+    let routes = service.routes.sorted { ($0.path.contains("}.") ? 0 : 1) < ($1.path.contains("}.") ? 0 : 1) }
+    for route in routes {
+        router.on(RouterPath(route.path), method: route.method) { request, context -> Response in
+            switch route.access {
+            case .everyone: break
+            case .everyoneRateLimited:
+                if !context.caller.isAuthenticated, let wait = await limiter.take(context.clientAddress) {
+                    var error = APIError(.tooManyRequests, code: "rate_limited",
+                                         message: "too many requests from this address; try again in \(wait) s")
+                    error.headers[.retryAfter] = String(wait)
+                    throw error
+                }
+            case .organiser:
+                guard context.caller.isAuthenticated else { throw APIError.unauthorized }
+            case .admin:
+                guard context.caller.isAuthenticated else { throw APIError.unauthorized }
+                guard context.caller.isAdmin else { throw APIError.forbidden("this needs an admin token") }
+            }
+            var body: JSONObject?
+            if let schema = route.body {
+                body = try await JSONBody.object(request, limit: configuration.maxBodyBytes, schema: schema)
+            }
+            return try await route.handler(RouteInput(request: request, context: context, body: body))
+        }
+    }
+    return router
+}
+
+/// The HTTP application `picketline serve` runs; graceful shutdown comes from the service group.
+public func buildApplication(store: any Store, tokens: any TokenStore, configuration: HTTPConfiguration,
+                             logger: Logger, readiness: @escaping @Sendable () async -> String?) -> some ApplicationProtocol {
+    let router = buildRouter(store: store, tokens: tokens, configuration: configuration, readiness: readiness)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Picketline"),
+        logger: logger)
+}

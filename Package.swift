@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Picketline",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "picketline", targets: ["picketline"]),
     ],
@@ -24,6 +24,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .target(name: "PicketlineScheduler", dependencies: ["PicketlineCore"]),
         .target(
             name: "PicketlineHTTP",
             dependencies: [
@@ -39,6 +40,7 @@ let package = Package(
                 "PicketlineCore",
                 "PicketlineStore",
                 "PicketlineHTTP",
+                "PicketlineScheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -48,6 +50,11 @@ let package = Package(
         .executableTarget(name: "picketline", dependencies: ["PicketlineCLI"]),
         .testTarget(name: "PicketlineCoreTests", dependencies: ["PicketlineCore"]),
         .testTarget(name: "PicketlineStoreTests", dependencies: ["PicketlineCore", "PicketlineStore"]),
+        .testTarget(
+            name: "PicketlineSchedulerTests",
+            dependencies: ["PicketlineScheduler", "PicketlineCore"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "PicketlineHTTPTests",
             dependencies: [

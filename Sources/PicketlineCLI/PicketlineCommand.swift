@@ -22,7 +22,7 @@ public struct PicketlineCommand: AsyncParsableCommand {
             ServeCommand.self, MigrateCommand.self, DemoCommand.self, TokenCommand.self,
             CampaignCommand.self, OrganisationCommand.self, ActionCommand.self, EndorsementCommand.self,
             SpeakerCommand.self, RSVPCommand.self, AttendanceCommand.self, HeadcountCommand.self,
-            StatementCommand.self, IncidentCommand.self, OutboxCommand.self,
+            StatementCommand.self, IncidentCommand.self, OutboxCommand.self, CronCommand.self,
         ]
     )
 

@@ -59,7 +59,9 @@ struct APIService: Sendable {
 
     func visibleStatement(_ reference: String, _ caller: Caller) async throws -> Statement {
         let statement = try await store.statement(reference)
-        if caller.isAdmin || (statement.visibility == .public && statement.status != .withdrawn) { return statement }
+        // A withdrawn public statement stays readable (marked withdrawn) so links to it explain
+        // themselves; it is left out of listings and cannot be signed (409).
+        if caller.isAdmin || statement.visibility == .public { return statement }
         throw APIError(PicketlineError.notFound(entity: "statement", reference: reference))
     }
 

@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+@Suite struct CronAndServeTests {
+    @Test func cronNextAnswersAsDebianCronWould() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        let spring = try cli.ok(["cron", "next", "30 1 * * *", "--tz", "Europe/London", "--from", "2026-03-28T12:00:00Z", "--count", "2"])
+        #expect(spring == "2026-03-29T02:00:00+01:00\n2026-03-30T01:30:00+01:00\n")
+        let either = try cli.ok(["cron", "next", "30 4 1,15 * 5", "--tz", "UTC", "--from", "2026-05-01T00:00:00Z", "--count", "3"])
+        #expect(either == "2026-05-01T04:30:00Z\n2026-05-08T04:30:00Z\n2026-05-15T04:30:00Z\n")
+        let bad = try cli.run(["cron", "next", "0 0 32 * *"])
+        #expect(bad.status == 1 && bad.stderr == "error: day-of-month: 32 is out of range 1-31\n")
+        let impossible = try cli.run(["cron", "next", "0 0 30 2 *"])
+        #expect(impossible.status == 1 && impossible.stderr.contains("never occurs in February"))
+    }
+
+    @Test func serveAnswersAndStopsCleanlyOnSIGTERM() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        _ = try cli.ok(["demo"])
+        let port = 20_000 + Int.random(in: 0..<20_000)
+        let process = Process()
+        process.executableURL = BinaryRunner.executable
+        process.arguments = ["serve", "--database", cli.database, "--port", String(port)]
+        process.currentDirectoryURL = cli.directory
+        let log = Pipe()
+        process.standardError = log
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var ready: String?
+        for _ in 0..<100 where ready == nil {
+            ready = httpGet(port: port, path: "/readyz")?.body
+            if ready == nil { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(ready == #"{"status":"ready"}"#)
+        let actions = httpGet(port: port, path: "/api/v1/actions")?.body ?? ""
+        #expect(actions.contains("london-picket-kazakhstan-embassy-2022"))
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let output = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(output.contains("database closed"), "\(output)")
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PicketlineCore
+import Testing
+@testable import PicketlineHTTP
+
+@Suite struct PublicAPITests {
+    @Test func thePublicSeesPublicActionsWithoutHiddenAddresses() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let list = try await client.call(.get, "/api/v1/actions")
+            #expect(list.status == .ok)
+            let page = try object(list.body)
+            let items = page["items"] as! [[String: Any]]
+            #expect(items.map { $0["slug"] as! String } == ["embassy-picket"])
+            #expect(page["total"] as? Int == 1 && page["per_page"] as? Int == 25)
+            #expect(!list.body.contains("Hidden Mews"))
+            let action = try object(try await client.call(.get, "/api/v1/actions/embassy-picket").body)
+            #expect(action["start_date"] as? String == "2026-12-02T09:00:00+00:00")
+            #expect(action["time_zone"] as? String == "Europe/London")
+            #expect((action["location"] as? [String: Any])?["public"] as? Bool == false)
+            // The organiser sees the address.
+            let own = try await client.call(.get, "/api/v1/actions/embassy-picket", headers: fixture.headers(.organiser))
+            #expect(own.body.contains("7 Hidden Mews"))
+            #expect(try await client.call(.get, "/api/v1/actions/planning").status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/actions/planning", headers: fixture.headers(.otherOrganiser)).status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/actions/planning", headers: fixture.headers(.organiser)).status == .ok)
+            let all = try object(try await client.call(.get, "/api/v1/actions", headers: fixture.headers(.admin)).body)
+            #expect(all["total"] as? Int == 2)
+        }
+    }
+
+    @Test func thePublicSeesOnlyConfirmedEndorsementsAndSpeakers() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let endorsements = try object(try await client.call(.get, "/api/v1/actions/embassy-picket/endorsements").body)
+            let items = endorsements["items"] as! [[String: Any]]
+            #expect(items.map { ($0["organisation"] as! [String: Any])["slug"] as! String } == ["acr"])
+            let managed = try object(try await client.call(.get, "/api/v1/actions/embassy-picket/endorsements",
+                                                           headers: fixture.headers(.organiser)).body)
+            #expect((managed["items"] as! [Any]).count == 2)
+            let speakers = try await client.call(.get, "/api/v1/actions/embassy-picket/speakers")
+            #expect(speakers.body.contains("Simon") && !speakers.body.contains("Unconfirmed Person"))
+        }
+    }
+
+    @Test func noUnauthenticatedResponseCarriesPersonalDataIncidentsOrHiddenAddresses() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let document = try object(try await client.call(.get, "/openapi.json").body)
+            let paths = document["paths"] as! [String: [String: Any]]
+            var checked = 0
+            for (path, operations) in paths where operations["get"] != nil {
+                let uri = fixture.concrete(path)
+                let response = try await client.call(.get, uri)
+                for secret in APIFixture.secrets {
+                    #expect(!response.body.contains(secret), "\(uri) leaks \(secret)")
+                }
+                #expect(!response.body.contains("plt_"), "\(uri) leaks a token")
+                checked += 1
+            }
+            #expect(checked >= 20)
+        }
+    }
+
+    @Test func anRSVPGetsAReceiptAndTheSameEmailUpdatesIt() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let first = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances",
+                                              json: #"{"name": "Grace", "email": "grace@example.org", "consent_to_contact": true}"#)
+            #expect(first.status == .created)
+            let receipt = try object(first.body)
+            #expect(receipt["created"] as? Bool == true && receipt["waitlisted"] as? Bool == false)
+            #expect(!first.body.contains("grace@example.org") && !first.body.contains("Grace"))
+            let again = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances",
+                                              json: #"{"name": "Grace H", "email": "GRACE@example.org", "status": "tentative"}"#)
+            let againID = try object(again.body)["id"] as? Int
+            #expect(again.status == .ok && againID == receipt["id"] as? Int)
+        }
+    }
+
+    @Test func publicWritesAreRateLimitedWithRetryAfter() async throws {
+        let fixture = try await APIFixture.make { $0.publicWritesPerMinute = 3 }; defer { fixture.remove() }
+        try await fixture.test { client in
+            for index in 0..<3 {
+                let ok = try await client.call(.post, "/api/v1/statements/release/signatures", json: #"{"name": "Signer \#(index)"}"#)
+                #expect(ok.status == .created)
+            }
+            let limited = try await client.call(.post, "/api/v1/statements/release/signatures", json: #"{"name": "One too many"}"#)
+            #expect(limited.status == .tooManyRequests)
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            #expect((try object(limited.body))["error"] != nil)
+            fixture.clock.advance(by: 60)
+            #expect(try await client.call(.post, "/api/v1/statements/release/signatures", json: #"{"name": "Later"}"#).status == .created)
+        }
+    }
+}
+
+@Suite struct BadInputTests {
+    @Test(arguments: [
+        ("{not json", "", 400),
+        (#"["an", "array"]"#, "", 400),
+        (#"{"email": "a@example.org"}"#, "name", 400),
+        (#"{"name": 42, "email": "a@example.org"}"#, "name", 400),
+        (#"{"name": "A", "email": "a@example.org", "colour": "red"}"#, "colour", 400),
+        (#"{"name": "A", "email": "not-an-email"}"#, "email", 400),
+        (#"{"name": "A", "email": "a@example.org", "status": "maybe"}"#, "status", 400),
+        (#"{"name": "A", "email": "a@example.org", "consent_to_contact": "yes"}"#, "consent_to_contact", 400),
+        (#"{"name": "A"}"#, "email", 400),
+    ])
+    func malformedBodiesAre400sNamingTheField(_ body: String, _ field: String, _ status: Int) async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let response = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances", json: body)
+            #expect(response.status.code == status, "\(body) → \(response.status) \(response.body)")
+            let error = try #require(try object(response.body)["error"] as? [String: Any])
+            #expect(error["code"] as? String == "invalid" && error["message"] is String)
+            if !field.isEmpty { #expect(error["field"] as? String == field, "\(response.body)") }
+        }
+    }
+
+    @Test func bodiesOverTheLimitAre413() async throws {
+        let fixture = try await APIFixture.make { $0.maxBodyBytes = 2_048 }; defer { fixture.remove() }
+        try await fixture.test { client in
+            let big = #"{"name": ""# + String(repeating: "x", count: 5_000) + #"", "email": "a@example.org"}"#
+            let response = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances", json: big)
+            #expect(response.status == .contentTooLarge)
+            #expect((try object(response.body))["error"] != nil)
+        }
+    }
+
+    @Test func stateConflictsAre409AndUnknownIdsAre404() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            _ = try await client.call(.post, "/api/v1/actions/embassy-picket/cancel", headers: fixture.headers(.organiser), json: "{}")
+            let rsvp = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances", json: #"{"name": "A", "email": "a@example.org"}"#)
+            let rsvpError = try object(rsvp.body)["error"] as? [String: Any]
+            #expect(rsvp.status == .conflict && rsvpError?["field"] as? String == "action")
+            _ = try await client.call(.patch, "/api/v1/statements/release", headers: fixture.headers(.admin), json: #"{"status": "withdrawn"}"#)
+            #expect(try await client.call(.post, "/api/v1/statements/release/signatures", json: #"{"name": "Late"}"#).status == .conflict)
+            #expect(try await client.call(.get, "/api/v1/actions/999").status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/statements/nope/signatures").status == .notFound)
+            #expect(try await client.call(.patch, "/api/v1/attendances/999", headers: fixture.headers(.admin), json: #"{"status": "declined"}"#).status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/actions?per_page=101").status == .badRequest)
+            #expect(try await client.call(.get, "/api/v1/actions?starts_after=yesterday").status == .badRequest)
+            #expect(try await client.call(.get, "/api/v1/actions?status=maybe").status == .badRequest)
+        }
+    }
+
+    @Test func aWrongTokenIs401EvenOnPublicRoutes() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            #expect(try await client.call(.get, "/api/v1/actions", headers: [.authorization: "Bearer plt_wrong"]).status == .unauthorized)
+            #expect(try await client.call(.get, "/api/v1/actions", headers: [.authorization: "Basic abc"]).status == .unauthorized)
+            _ = try await fixture.store.revokeToken("acr")
+            #expect(try await client.call(.get, "/api/v1/actions", headers: fixture.headers(.organiser)).status == .unauthorized)
+        }
+    }
+}

@@ -42,3 +42,32 @@ import Testing
         #expect(output.contains("database closed"), "\(output)")
     }
 }
+
+@Suite struct MaintenanceCLITests {
+    @Test func backupRestoreAndDoctorFromTheCommandLine() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        _ = try cli.ok(["demo"])
+        let copy = cli.directory.appendingPathComponent("copy.sqlite").path
+        #expect(try cli.ok(["backup", copy]).contains("1 actions"))
+        #expect(try cli.ok(["doctor"]).contains("integrity"))
+        _ = try cli.ok(["organisation", "create", "--name", "Newer"])
+        let refused = try cli.run(["restore", copy])
+        #expect(refused.status == 1 && refused.stderr.contains("--force"))
+        _ = try cli.ok(["restore", copy, "--force"])
+        #expect(try cli.run(["organisation", "show", "newer"]).status == 1)
+    }
+
+    @Test func configCheckValidatesAndPrintsTheEffectiveSettings() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        let good = cli.directory.appendingPathComponent("good.toml")
+        try "[http]\nport = 9000\n".write(to: good, atomically: true, encoding: .utf8)
+        let ok = try cli.run(["config", "check", "--config", good.path], database: false, environment: ["PICKETLINE_LOG_LEVEL": "debug"])
+        #expect(ok.status == 0 && ok.stdout.contains("http.port = 9000") && ok.stdout.contains("log.level = debug"))
+        let bad = cli.directory.appendingPathComponent("bad.toml")
+        try "[http]\nport = ninety\n".write(to: bad, atomically: true, encoding: .utf8)
+        let refused = try cli.run(["config", "check", "--config", bad.path], database: false)
+        #expect(refused.status == 1 && refused.stderr.contains("http.port") && refused.stderr.contains("bad.toml:2"))
+        let nowhere = try cli.run(["config", "check", "--database", "/nonexistent/dir/x.sqlite"], database: false)
+        #expect(nowhere.status == 1 && nowhere.stderr.contains("does not exist"))
+    }
+}

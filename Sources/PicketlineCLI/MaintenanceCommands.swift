@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import PicketlineCore
+import PicketlineStore
+
+/// `picketline backup <file>`: a consistent copy while the service runs.
+struct BackupCommand: StoreCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Write a consistent copy of the database (SQLite online backup; the service may keep running).",
+        discussion: "Example: picketline backup /var/backups/picketline-$(date +%F).sqlite")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Where to write the copy (replaced if it exists).") var file: String
+
+    func run(store: SQLiteStore, configuration: Configuration) async throws {
+        let summary = try store.backup(to: file)
+        Output.line("backed up \(configuration.databasePath) to \(file): \(summary.actions) actions, \(summary.events) events, last change \(summary.lastChange.map { RFC3339.string(from: $0) } ?? "none")")
+    }
+}
+
+/// `picketline restore <file>`: put a backup back.
+struct RestoreCommand: StoreCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Replace the database with a backup; refuses to overwrite newer data without --force.",
+        discussion: """
+        Stop `picketline serve` first, or it keeps answering from the old data until restarted.
+        Example: picketline restore /var/backups/picketline-2026-11-28.sqlite
+        """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The backup file.") var file: String
+    @Flag(help: "Overwrite even if the database has changes newer than the backup.") var force = false
+
+    func run(store: SQLiteStore, configuration: Configuration) async throws {
+        let summary = try store.restore(from: file, force: force)
+        Output.line("restored \(file) into \(configuration.databasePath): \(summary.actions) actions, \(summary.events) events")
+    }
+}
+
+/// `picketline doctor`: is everything in order?
+struct DoctorCommand: StoreCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check the database: integrity, foreign keys, migrations, journal mode, outbox.",
+        discussion: "Exits 1 when a check fails. Example: picketline doctor --json")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run(store: SQLiteStore, configuration: Configuration) async throws {
+        let checks = try store.healthChecks()
+        if output.json { try Output.json(checks) } else {
+            Output.table(["CHECK", "OK", "DETAIL"], checks.map { [$0.name, $0.ok ? "ok" : "FAIL", $0.detail] })
+        }
+        if checks.contains(where: { !$0.ok }) { throw ExitCode(1) }
+    }
+}
+
+/// `picketline config check`: validate a configuration file and show the effective settings.
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Check configuration.",
+        discussion: "Example: picketline config check --config /etc/picketline/picketline.toml",
+        subcommands: [Check.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate the configuration (unknown keys, bad values, unusable paths) and print the effective settings.",
+            discussion: "Example: PICKETLINE_HTTP_PORT=9000 picketline config check --config Config/picketline.toml")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            do {
+                let configuration = try global.configuration()
+                var problems: [String] = []
+                let directory = URL(fileURLWithPath: configuration.databasePath).deletingLastPathComponent().path
+                var isDirectory: ObjCBool = false
+                if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                    problems.append("database.path: the folder \(directory) does not exist")
+                } else if !FileManager.default.isWritableFile(atPath: directory) {
+                    problems.append("database.path: the folder \(directory) is not writable")
+                }
+                for (key, value) in configuration.effectiveSettings { Output.line("\(key) = \(value)") }
+                if !problems.isEmpty {
+                    for problem in problems { FileHandle.standardError.write(Data("error: \(problem)\n".utf8)) }
+                    throw ExitCode(1)
+                }
+            } catch let error as PicketlineError {
+                Output.error(error)
+                throw ExitCode(error.exitCode)
+            }
+        }
+    }
+}
+
+extension Configuration {
+    /// Every setting with its effective value, secrets masked.
+    var effectiveSettings: [(String, String)] {
+        [("database.path", databasePath), ("database.durability", databaseDurability.rawValue), ("log.level", logLevel),
+         ("actions.default_time_zone", defaultTimeZone), ("http.host", http.host), ("http.port", String(http.port)),
+         ("http.max_body_bytes", String(http.maxBodyBytes)), ("http.public_writes_per_minute", String(http.publicWritesPerMinute)),
+         ("http.public_base_url", http.publicBaseURL)]
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import GRDB
+import PicketlineCore
+
+/// One line of `picketline doctor`.
+public struct HealthCheck: Codable, Sendable, Equatable {
+    public var name: String
+    public var ok: Bool
+    public var detail: String
+
+    public init(name: String, ok: Bool, detail: String) {
+        self.name = name; self.ok = ok; self.detail = detail
+    }
+}
+
+/// What a backup file holds, for deciding whether a restore would lose newer data.
+public struct BackupSummary: Codable, Sendable, Equatable {
+    /// The newest change recorded in the outbox, if any.
+    public var lastChange: Date?
+    public var events: Int
+    public var actions: Int
+    public var migrations: [String]
+}
+
+extension SQLiteStore {
+    /// Writes a consistent copy of the live database to `destination` with SQLite's online backup
+    /// API (writers keep going meanwhile); the file appears only once complete.
+    public func backup(to destination: String) throws -> BackupSummary {
+        let temporary = destination + ".partial-\(UUID().uuidString.prefix(8))"
+        do {
+            let target = try DatabaseQueue(path: temporary)
+            try pool.backup(to: target)
+            try target.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+            try target.close()
+            if FileManager.default.fileExists(atPath: destination) { try FileManager.default.removeItem(atPath: destination) }
+            try FileManager.default.moveItem(atPath: temporary, toPath: destination)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw PicketlineError.unavailable(detail: "backup to \(destination) failed: \(error)")
+        }
+        return try Self.summary(ofFile: destination)
+    }
+
+    /// Replaces the live database's content with a backup. Refuses when the live database has
+    /// changes newer than the backup's, unless `force`; refuses a backup that fails its integrity check.
+    public func restore(from source: String, force: Bool) throws -> BackupSummary {
+        guard FileManager.default.fileExists(atPath: source) else {
+            throw PicketlineError.invalid(field: "file", reason: "\(source) does not exist")
+        }
+        let backup = try Self.summary(ofFile: source)
+        let sourceQueue: DatabaseQueue
+        do {
+            var configuration = GRDB.Configuration()
+            configuration.readonly = true
+            sourceQueue = try DatabaseQueue(path: source, configuration: configuration)
+            let integrity = try sourceQueue.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+            guard integrity == ["ok"] else {
+                throw PicketlineError.invalid(field: "file", reason: "\(source) fails the integrity check: \(integrity.prefix(3).joined(separator: "; "))")
+            }
+        } catch let error as PicketlineError { throw error } catch {
+            throw PicketlineError.invalid(field: "file", reason: "\(source) is not a Picketline database")
+        }
+        let current = try summary()
+        if !force, let live = current.lastChange, live > (backup.lastChange ?? .distantPast) {
+            throw PicketlineError.conflict(field: "file", reason: """
+                the database has changes up to \(RFC3339.string(from: live)), newer than the backup's \
+                (\(backup.lastChange.map { RFC3339.string(from: $0) } ?? "none")); use --force to overwrite them
+                """)
+        }
+        do { try sourceQueue.backup(to: pool) } catch {
+            throw PicketlineError.unavailable(detail: "restore from \(source) failed: \(error)")
+        }
+        try migrate()
+        return try summary()
+    }
+
+    /// The summary of the live database.
+    public func summary() throws -> BackupSummary {
+        try pool.read { db in try Self.summary(db) }
+    }
+
+    static func summary(ofFile path: String) throws -> BackupSummary {
+        do {
+            var configuration = GRDB.Configuration()
+            configuration.readonly = true
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            return try queue.read { db in try summary(db) }
+        } catch {
+            throw PicketlineError.invalid(field: "file", reason: "\(path) is not a Picketline database")
+        }
+    }
+
+    static func summary(_ db: Database) throws -> BackupSummary {
+        guard try db.tableExists("outbox") else {
+            throw PicketlineError.invalid(field: "file", reason: "not a Picketline database")
+        }
+        let last = try Date.fetchOne(db, sql: "SELECT MAX(occurred_at) FROM outbox")
+        return BackupSummary(
+            lastChange: last,
+            events: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0,
+            actions: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM actions") ?? 0,
+            migrations: try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier"))
+    }
+
+    /// Integrity, foreign keys, migrations and sizes: what `picketline doctor` prints.
+    public func healthChecks() throws -> [HealthCheck] {
+        let status = try migrationStatus()
+        return try pool.read { db in
+            var checks: [HealthCheck] = []
+            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+            checks.append(HealthCheck(name: "integrity", ok: integrity == ["ok"],
+                                      detail: integrity == ["ok"] ? "PRAGMA integrity_check: ok" : integrity.prefix(5).joined(separator: "; ")))
+            let violations = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check")
+            checks.append(HealthCheck(name: "foreign keys", ok: violations.isEmpty,
+                                      detail: violations.isEmpty ? "no violations" : "\(violations.count) rows point at missing parents"))
+            let pending = Set(status.known).subtracting(status.applied)
+            checks.append(HealthCheck(name: "migrations", ok: pending.isEmpty,
+                                      detail: pending.isEmpty ? "\(status.applied.count) applied, latest \(status.applied.last ?? "none")"
+                                                              : "pending: \(pending.sorted().joined(separator: ", "))"))
+            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?"
+            checks.append(HealthCheck(name: "journal", ok: mode == "wal", detail: "journal_mode=\(mode)"))
+            let events = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
+            checks.append(HealthCheck(name: "outbox", ok: true, detail: "\(events) events recorded"))
+            return checks
+        }
+    }
+}

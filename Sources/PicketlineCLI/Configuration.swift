@@ -12,6 +12,8 @@ public struct Configuration: Sendable, Equatable {
     public var databaseDurability = Durability.full
     /// trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
+    /// `text` (human-readable) or `json` (one object per line).
+    public var logFormat = "text"
     /// The zone used for actions created without `--time-zone`.
     public var defaultTimeZone = "UTC"
     /// The HTTP service.
@@ -24,6 +26,7 @@ public struct Configuration: Sendable, Equatable {
         ("database.path", "PICKETLINE_DATABASE_PATH"),
         ("database.durability", "PICKETLINE_DATABASE_DURABILITY"),
         ("log.level", "PICKETLINE_LOG_LEVEL"),
+        ("log.format", "PICKETLINE_LOG_FORMAT"),
         ("actions.default_time_zone", "PICKETLINE_DEFAULT_TIME_ZONE"),
         ("http.host", "PICKETLINE_HTTP_HOST"),
         ("http.port", "PICKETLINE_HTTP_PORT"),
@@ -46,6 +49,9 @@ public struct Configuration: Sendable, Equatable {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(value.lowercased()) else { throw bad("must be one of \(levels.joined(separator: ", "))") }
             logLevel = value.lowercased()
+        case "log.format":
+            guard ["text", "json"].contains(value.lowercased()) else { throw bad("must be text or json") }
+            logFormat = value.lowercased()
         case "actions.default_time_zone":
             do { defaultTimeZone = try Validation.timeZone(value, field: key) } catch { throw bad("is not an IANA time zone") }
         case "http.host":

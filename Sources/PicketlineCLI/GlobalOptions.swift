@@ -14,6 +14,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel: String?
 
+    @Option(name: .long, help: ArgumentHelp("Log format: text (default) or json (one object per line).", valueName: "format"))
+    var logFormat: String?
+
     /// The effective configuration: defaults, file, environment, then these flags.
     func configuration() throws -> Configuration {
         let environment = ProcessInfo.processInfo.environment
@@ -22,6 +25,7 @@ struct GlobalOptions: ParsableArguments {
         var configuration = try Configuration.load(file: file, environment: environment)
         if let database { try configuration.set("database.path", database, source: "--database") }
         if let logLevel { try configuration.set("log.level", logLevel, source: "--log-level") }
+        if let logFormat { try configuration.set("log.format", logFormat, source: "--log-format") }
         return configuration
     }
 

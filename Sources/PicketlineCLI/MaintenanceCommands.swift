@@ -96,7 +96,7 @@ struct ConfigCommand: AsyncParsableCommand {
 extension Configuration {
     /// Every setting with its effective value, secrets masked.
     var effectiveSettings: [(String, String)] {
-        [("database.path", databasePath), ("database.durability", databaseDurability.rawValue), ("log.level", logLevel),
+        [("database.path", databasePath), ("database.durability", databaseDurability.rawValue), ("log.level", logLevel), ("log.format", logFormat),
          ("actions.default_time_zone", defaultTimeZone), ("http.host", http.host), ("http.port", String(http.port)),
          ("http.max_body_bytes", String(http.maxBodyBytes)), ("http.public_writes_per_minute", String(http.publicWritesPerMinute)),
          ("http.public_base_url", http.publicBaseURL)]

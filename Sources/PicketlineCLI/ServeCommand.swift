@@ -5,6 +5,8 @@ import Logging
 import PicketlineCore
 import PicketlineHTTP
 import PicketlineStore
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// `picketline serve`: the HTTP JSON API over the store, until SIGTERM or SIGINT.
@@ -34,7 +36,14 @@ struct ServeCommand: AsyncParsableCommand {
             Output.error(error)
             throw ExitCode(error.exitCode)
         }
-        let logger = Logging.bootstrap(level: configuration.logLevel)
+        let logger = LogSetup.bootstrap(level: configuration.logLevel, format: configuration.logFormat)
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let outboxGauge = Gauge(label: "picketline_outbox_events")
+        let metrics: @Sendable () async -> String = {
+            if let summary = try? store.summary() { outboxGauge.record(summary.events) }
+            return registry.emitToString()
+        }
         let readiness: @Sendable () async -> String? = {
             do {
                 let status = try store.migrationStatus()
@@ -44,7 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         let app = buildApplication(store: store, tokens: store, configuration: configuration.http, logger: logger,
-                                   readiness: readiness)
+                                   readiness: readiness, metrics: metrics)
         logger.info("serving", metadata: ["address": "\(configuration.http.host):\(configuration.http.port)",
                                            "database": "\(configuration.databasePath)"])
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -54,11 +63,16 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Log set-up, done once per process.
-enum Logging {
-    static func bootstrap(level: String) -> Logger {
+/// Log set-up, done once per process: human-readable lines, or JSON lines for collectors.
+enum LogSetup {
+    static func bootstrap(level: String, format: String) -> Logger {
         let parsed = Logger.Level(rawValue: level) ?? .info
         LoggingSystem.bootstrap { label in
+            if format == "json" {
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = parsed
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = parsed
             return handler
@@ -66,5 +80,27 @@ enum Logging {
         var logger = Logger(label: "picketline")
         logger.logLevel = parsed
         return logger
+    }
+}
+
+/// One JSON object per line on stderr: time, level, label, message and the metadata.
+struct JSONLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var object: [String: String] = [
+            "time": RFC3339.string(from: Date()), "level": event.level.rawValue, "label": label, "message": "\(event.message)",
+        ]
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = "\(value)" }
+        guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        data.append(0x0A)
+        FileHandle.standardError.write(data)
     }
 }

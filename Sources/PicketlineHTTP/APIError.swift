@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Metrics
 import PicketlineCore
 
 /// An error as the API returns it: a status and `{"error": {"code", "message", "field"}}`.
@@ -58,6 +59,7 @@ struct ErrorMiddleware: RouterMiddleware {
             return try error.response(from: request, context: context)
         } catch let error as PicketlineError {
             if case .unavailable(let detail) = error {
+                Counter(label: "picketline_database_errors_total").increment()
                 context.logger.error("store unavailable", metadata: ["detail": "\(detail)", "path": "\(request.uri.path)"])
             }
             return try APIError(error).response(from: request, context: context)

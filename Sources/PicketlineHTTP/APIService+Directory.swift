@@ -17,6 +17,11 @@ extension APIService {
                 }
                 return try ok(["status": "ready"])
             },
+            Route(method: .get, path: "/metrics", summary: "Prometheus metrics (text exposition format 0.0.4)", tag: "service",
+                  access: .everyone, success: .text("text/plain"), errors: [404]) { _ in
+                guard let metrics else { throw APIError.notFound("metrics are not enabled in this process") }
+                return JSONBody.text(await metrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            },
             Route(method: .get, path: "/openapi.json", summary: "This document", tag: "service", access: .everyone,
                   success: .json(200, .object(BodySchema([])))) { _ in
                 let data = try JSONSerialization.data(withJSONObject: OpenAPIDocument(routes: routes, configuration: configuration).json,

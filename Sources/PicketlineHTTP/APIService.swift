@@ -23,6 +23,8 @@ struct APIService: Sendable {
     let configuration: HTTPConfiguration
     let clock: any WallClock
     let readiness: @Sendable () async -> String?
+    /// The Prometheus text exposition, or nil when metrics are not enabled.
+    var metrics: (@Sendable () async -> String)? = nil
 
     // MARK: Permissions
 

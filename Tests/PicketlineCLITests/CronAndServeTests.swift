@@ -35,6 +35,19 @@ import Testing
         #expect(ready == #"{"status":"ready"}"#)
         let actions = httpGet(port: port, path: "/api/v1/actions")?.body ?? ""
         #expect(actions.contains("london-picket-kazakhstan-embassy-2022"))
+        // Metrics: the exposition parses and the request counter moves.
+        func requestCount() -> Double? {
+            guard let text = httpGet(port: port, path: "/metrics")?.body else { return nil }
+            let samples = PrometheusText.parse(text)
+            return samples.first { $0.name == "http_server_request_duration_count" && $0.labels["http_route"] == "/api/v1/actions"
+                && $0.labels["http_response_status_code"] == "200" }?.value
+        }
+        let before = try #require(requestCount())
+        _ = httpGet(port: port, path: "/api/v1/actions")
+        _ = httpGet(port: port, path: "/api/v1/actions")
+        #expect(requestCount() == before + 2)
+        let outbox = PrometheusText.parse(httpGet(port: port, path: "/metrics")?.body ?? "").first { $0.name == "picketline_outbox_events" }
+        #expect(outbox?.value == 40)
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
@@ -69,5 +82,24 @@ import Testing
         #expect(refused.status == 1 && refused.stderr.contains("http.port") && refused.stderr.contains("bad.toml:2"))
         let nowhere = try cli.run(["config", "check", "--database", "/nonexistent/dir/x.sqlite"], database: false)
         #expect(nowhere.status == 1 && nowhere.stderr.contains("does not exist"))
+    }
+}
+
+/// A reader for the Prometheus text exposition format: `name{label="value",…} number`.
+enum PrometheusText {
+    struct Sample { var name: String; var labels: [String: String]; var value: Double }
+
+    static func parse(_ text: String) -> [Sample] {
+        text.split(separator: "\n").compactMap { line in
+            guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { return nil }
+            let key = line[..<space]
+            guard let brace = key.firstIndex(of: "{") else { return Sample(name: String(key), labels: [:], value: value) }
+            var labels: [String: String] = [:]
+            for pair in key[key.index(after: brace)..<key.index(before: key.endIndex)].split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { labels[String(parts[0])] = String(parts[1]).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+            }
+            return Sample(name: String(key[..<brace]), labels: labels, value: value)
+        }
     }
 }

@@ -7,5 +7,6 @@ bash Deploy/setup.sh
 if ! python3 -c "import icalendar, openapi_spec_validator" 2>/dev/null; then
     python3 -m pip install -q --disable-pip-version-check icalendar openapi-spec-validator 2>&1 | grep -v "Running pip as the 'root' user" || true
 fi
+bash Deploy/verify-deploy-files.sh
 swift build --build-tests
 swift test --skip-build --parallel

@@ -15,6 +15,7 @@ public enum Durability: String, Sendable, CaseIterable {
 public final class SQLiteStore: Store {
     let pool: DatabasePool
     let clock: any WallClock
+    let groupCommit: GroupCommit
     /// The database file.
     public let path: String
 
@@ -38,6 +39,7 @@ public final class SQLiteStore: Store {
         }
         self.path = path
         self.clock = clock
+        groupCommit = GroupCommit(pool: pool)
         if migrate { try self.migrate() }
     }
 
@@ -60,19 +62,13 @@ public final class SQLiteStore: Store {
 
     // MARK: Transactions
 
-    /// Runs `body` in one IMMEDIATE transaction (so concurrent writers in other processes queue
-    /// instead of failing an upgrade), translating database errors.
+    /// Runs `body` atomically in an IMMEDIATE transaction (so concurrent writers in other processes
+    /// queue instead of failing an upgrade), translating database errors. Concurrent calls share
+    /// one transaction and one fsync (see `GroupCommit`), each isolated in its own savepoint.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database, Date) throws -> T) async throws -> T {
         let now = clock.now()
         return try await translatingErrors {
-            try await pool.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db, now)
-                    return .commit
-                }
-                return result!
-            }
+            try await groupCommit.write { db in try body(db, now) }
         }
     }
 

@@ -114,4 +114,22 @@ import PicketlineCore
         let positions = try await store.outboxEvents(after: 3, limit: 2).map(\.id)
         #expect(positions == [4, 5])
     }
+
+    @Test func aFailingWriteInASharedCommitLeavesTheOthersIntact() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        // 40 concurrent creations of 10 distinct slugs: group commit puts many into one
+        // transaction; each duplicate must fail alone, in its own savepoint.
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    (try? await fixture.store.createOrganisation(OrganisationDraft(name: "Group \(index % 10)"))) != nil
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.filter { $0 }.count == 10)
+        #expect(try await fixture.store.organisations().count == 10)
+        let events = try await fixture.store.outboxEvents(after: 0, limit: 100)
+        #expect(events.count == 10 && Set(events.map(\.subjectID)).count == 10)
+    }
 }

@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "picketline", targets: ["picketline"]),
+        .executable(name: "picketline-bench", targets: ["picketline-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -53,6 +54,13 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "picketline", dependencies: ["PicketlineCLI"]),
+        .executableTarget(
+            name: "picketline-bench",
+            dependencies: [
+                "PicketlineCore", "PicketlineScheduler",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "PicketlineCoreTests", dependencies: ["PicketlineCore"]),
         .testTarget(name: "PicketlineStoreTests", dependencies: ["PicketlineCore", "PicketlineStore"]),
         .testTarget(

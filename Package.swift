@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "Picketline",
-    platforms: [.macOS(.v14)],
+    // Mutex (Synchronization, used by the webhook transport) needs macOS 15 on Apple platforms.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "picketline", targets: ["picketline"]),
     ],
@@ -24,6 +25,21 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "PicketlineWebhooks",
+            dependencies: [
+                "PicketlineCore",
+                "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "PicketlineHTTP",
             dependencies: [
@@ -39,6 +55,7 @@ let package = Package(
                 "PicketlineCore",
                 "PicketlineStore",
                 "PicketlineHTTP",
+                "PicketlineWebhooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -51,13 +68,24 @@ let package = Package(
         .testTarget(
             name: "PicketlineHTTPTests",
             dependencies: [
-                "PicketlineHTTP", "PicketlineStore", "PicketlineCore",
+                "PicketlineHTTP", "PicketlineStore", "PicketlineCore", "PicketlineWebhooks", "PicketlineTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(
             name: "PicketlineCLITests",
-            dependencies: ["PicketlineCLI", "picketline", "PicketlineStore"]
+            dependencies: ["PicketlineCLI", "picketline", "PicketlineStore", "PicketlineTestSupport"]
+        ),
+        // Real receivers on 127.0.0.1 for the webhook tests of several modules.
+        .target(name: "PicketlineTestSupport", dependencies: ["PicketlineCore"], path: "Tests/PicketlineTestSupport"),
+        .testTarget(
+            name: "PicketlineWebhooksTests",
+            dependencies: [
+                "PicketlineWebhooks", "PicketlineCore", "PicketlineStore", "PicketlineTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures/standard-webhooks-vectors.json")]
         ),
     ],
     swiftLanguageModes: [.v6]

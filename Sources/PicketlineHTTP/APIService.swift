@@ -23,6 +23,8 @@ struct APIService: Sendable {
     let configuration: HTTPConfiguration
     let clock: any WallClock
     let readiness: @Sendable () async -> String?
+    /// Call-outs and webhook administration; nil answers those routes with 503.
+    var webhooks: WebhookAdministration? = nil
 
     // MARK: Permissions
 

@@ -7,11 +7,12 @@ import PicketlineCore
 /// access rule, rate limit and body validation applied uniformly. Tests call this too.
 public func buildRouter(store: any Store, tokens: any TokenStore, configuration: HTTPConfiguration,
                         clock: any WallClock = SystemClock(),
-                        readiness: @escaping @Sendable () async -> String? = { nil }) -> Router<PicketlineRequestContext> {
+                        readiness: @escaping @Sendable () async -> String? = { nil },
+                        webhooks: WebhookAdministration? = nil) -> Router<PicketlineRequestContext> {
     let router = Router(context: PicketlineRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: TokenAuthenticator(tokens: tokens))
-    let service = APIService(store: store, configuration: configuration, clock: clock, readiness: readiness)
+    let service = APIService(store: store, configuration: configuration, clock: clock, readiness: readiness, webhooks: webhooks)
     let limiter = RateLimiter(perMinute: configuration.publicWritesPerMinute, clock: clock)
     // Routes with a literal suffix ({action}.ics) go first so that the plain capture does not take them.
     let routes = service.routes.sorted { ($0.path.contains("}.") ? 0 : 1) < ($1.path.contains("}.") ? 0 : 1) }
@@ -44,8 +45,9 @@ public func buildRouter(store: any Store, tokens: any TokenStore, configuration:
 
 /// The HTTP application `picketline serve` runs; graceful shutdown comes from the service group.
 public func buildApplication(store: any Store, tokens: any TokenStore, configuration: HTTPConfiguration,
-                             logger: Logger, readiness: @escaping @Sendable () async -> String?) -> some ApplicationProtocol {
-    let router = buildRouter(store: store, tokens: tokens, configuration: configuration, readiness: readiness)
+                             logger: Logger, readiness: @escaping @Sendable () async -> String?,
+                             webhooks: WebhookAdministration? = nil) -> some ApplicationProtocol {
+    let router = buildRouter(store: store, tokens: tokens, configuration: configuration, readiness: readiness, webhooks: webhooks)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Picketline"),

@@ -236,16 +236,10 @@ public struct AddressGuard: Sendable {
 }
 
 extension AddressGuard {
-    /// Why a subscription may not use `url` (refused address, bad scheme, unresolvable host),
-    /// or nil when it may. Resolves the host off the cooperative thread pool.
-    public func refusal(forSubscriptionURL url: String) async -> String? {
-        let verdict = await withCheckedContinuation { continuation in
+    /// `check(url:)` run off the cooperative thread pool (resolving blocks).
+    public func checkResolving(url: String) async -> Verdict {
+        await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: self.check(url: url)) }
-        }
-        switch verdict {
-        case .allowed: return nil
-        case .refused(let reason): return reason
-        case .unresolvable(let reason): return reason
         }
     }
 }

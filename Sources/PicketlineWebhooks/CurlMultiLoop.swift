@@ -1,12 +1,12 @@
 import CCurl
 import Dispatch
 import Foundation
+import PicketlineCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
-import PicketlineCore
 #endif
 
 /// Owns one curl multi handle and the thread that drives it.

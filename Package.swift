@@ -74,7 +74,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PicketlineCLITests",
-            dependencies: ["PicketlineCLI", "picketline", "PicketlineStore", "PicketlineTestSupport"]
+            dependencies: ["PicketlineCLI", "picketline", "PicketlineStore", "PicketlineWebhooks", "PicketlineTestSupport"]
         ),
         // Real receivers on 127.0.0.1 for the webhook tests of several modules.
         .target(name: "PicketlineTestSupport", dependencies: ["PicketlineCore"], path: "Tests/PicketlineTestSupport"),

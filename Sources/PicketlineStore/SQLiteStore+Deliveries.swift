@@ -61,7 +61,7 @@ extension SQLiteStore {
 
     public func extendLeases(_ ids: [Int64], owner: String, lease: TimeInterval) async throws {
         guard !ids.isEmpty else { return }
-        try await write { db, now in
+        _ = try await write { db, now in
             try WebhookDelivery
                 .filter(ids.contains(Column("id")) && Column("lease_owner") == owner && Column("status") == DeliveryStatus.delivering.rawValue)
                 .updateAll(db, Column("lease_expires_at").set(to: now.addingTimeInterval(lease)))

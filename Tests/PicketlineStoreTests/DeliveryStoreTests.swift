@@ -33,6 +33,24 @@ extension StoreFactory {
                                                                     organisation: organisation), secret: Self.secret)
     }
 
+    /// The common start: an action, one subscription to everything, call-outs, expanded into deliveries.
+    private func calloutsPending(_ store: any Store & DeliveryStore & CalloutStore, _ clock: ManualClock,
+                                 _ messages: [String] = ["All out!"]) async throws -> (picket: Action, subscription: WebhookSubscription, callouts: [Callout]) {
+        let picket = try await action(store, clock)
+        let subscription = try await subscribe(store)
+        var callouts: [Callout] = []
+        for message in messages { callouts.append(try await store.createCallout(action: picket.slug, message: message)) }
+        _ = try await store.expandOutbox(limit: 100)
+        return (picket, subscription, callouts)
+    }
+
+    /// The report of one attempt at `clock.now()`.
+    private func attempt(_ delivery: Int64, _ clock: ManualClock, status: Int?, next: DeliveryNextStep,
+                         error: String? = nil) -> AttemptReport {
+        AttemptReport(deliveryID: delivery, attemptedAt: clock.now(), statusCode: status, latencyMilliseconds: 1,
+                      responsePrefix: nil, error: error, next: next)
+    }
+
     @Test(arguments: StoreFactory.allCases)
     func aCalloutIsStoredWithItsEventCarryingTheActionsPublicDetails(_ factory: StoreFactory) async throws {
         let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
@@ -109,11 +127,7 @@ extension StoreFactory {
     @Test(arguments: StoreFactory.allCases)
     func aClaimedDeliveryIsLeasedToOneOwnerUntilTheLeaseRunsOut(_ factory: StoreFactory) async throws {
         let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
-        let picket = try await action(store, clock)
-        let subscription = try await subscribe(store)
-        _ = try await store.createCallout(action: picket.slug, message: "All out!")
-        _ = try await store.expandOutbox(limit: 100)
-
+        let (_, subscription, _) = try await calloutsPending(store, clock)
         let first = try await store.claimDueDeliveries(owner: "a", limit: 10, lease: 60)
         #expect(first.count == 1 && first[0].delivery.status == .delivering && first[0].subscription.id == subscription.id)
         #expect(first[0].event.type == EventType.calloutCreated)
@@ -133,10 +147,8 @@ extension StoreFactory {
     @Test(arguments: StoreFactory.allCases)
     func attemptsAreLoggedAndMoveTheDeliveryOn(_ factory: StoreFactory) async throws {
         let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
-        let picket = try await action(store, clock)
-        let subscription = try await subscribe(store)
-        let callout = try await store.createCallout(action: picket.slug, message: "All out!")
-        _ = try await store.expandOutbox(limit: 100)
+        let (_, subscription, callouts) = try await calloutsPending(store, clock)
+        let callout = callouts[0]
         let delivery = try #require(try await store.claimDueDeliveries(owner: "a", limit: 1, lease: 60).first).delivery
         let now = clock.now()
         _ = try await store.recordAttempts([AttemptReport(
@@ -151,9 +163,7 @@ extension StoreFactory {
 
         clock.advance(by: 5)
         _ = try #require(try await store.claimDueDeliveries(owner: "a", limit: 1, lease: 60).first)
-        _ = try await store.recordAttempts([AttemptReport(
-            deliveryID: delivery.id, attemptedAt: clock.now(), statusCode: 204, latencyMilliseconds: 8, responsePrefix: nil,
-            error: nil, next: .delivered)], owner: "a", disableAfter: 86_400)
+        _ = try await store.recordAttempts([attempt(delivery.id, clock, status: 204, next: .delivered)], owner: "a", disableAfter: 86_400)
         current = try await store.delivery(delivery.id)
         #expect(current.status == .delivered && current.attempts == 2 && current.deliveredAt == clock.now())
         #expect(try await store.subscription(subscription.id).failingSince == nil)
@@ -167,17 +177,12 @@ extension StoreFactory {
     @Test(arguments: StoreFactory.allCases)
     func aSubscriptionFailingForTheWholeWindowIsDisabledAndAnEventSaysSo(_ factory: StoreFactory) async throws {
         let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
-        let picket = try await action(store, clock)
-        let subscription = try await subscribe(store)
-        _ = try await store.createCallout(action: picket.slug, message: "First")
-        _ = try await store.createCallout(action: picket.slug, message: "Second")
-        _ = try await store.expandOutbox(limit: 100)
+        let (_, subscription, _) = try await calloutsPending(store, clock, ["First", "Second"])
         let claimed = try await store.claimDueDeliveries(owner: "a", limit: 1, lease: 60)
         let started = clock.now()
         func fail(_ id: Int64) async throws -> [Int64] {
-            try await store.recordAttempts([AttemptReport(
-                deliveryID: id, attemptedAt: clock.now(), statusCode: nil, latencyMilliseconds: 5000, responsePrefix: nil,
-                error: "timeout: …", next: .retry(at: clock.now().addingTimeInterval(3600)))], owner: "a", disableAfter: 5 * 86_400)
+            try await store.recordAttempts([attempt(id, clock, status: nil, next: .retry(at: clock.now().addingTimeInterval(3600)),
+                                                    error: "timeout: …")], owner: "a", disableAfter: 5 * 86_400)
         }
         #expect(try await fail(claimed[0].delivery.id).isEmpty)
         clock.advance(by: 5 * 86_400 - 1)
@@ -204,14 +209,10 @@ extension StoreFactory {
     @Test(arguments: StoreFactory.allCases)
     func a410DisablesTheSubscriptionAtOnce(_ factory: StoreFactory) async throws {
         let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
-        let picket = try await action(store, clock)
-        let subscription = try await subscribe(store)
-        _ = try await store.createCallout(action: picket.slug, message: "All out!")
-        _ = try await store.expandOutbox(limit: 100)
+        let (picket, subscription, _) = try await calloutsPending(store, clock)
         let claimed = try await store.claimDueDeliveries(owner: "a", limit: 1, lease: 60)
-        let disabled = try await store.recordAttempts([AttemptReport(
-            deliveryID: claimed[0].delivery.id, attemptedAt: clock.now(), statusCode: 410, latencyMilliseconds: 3,
-            responsePrefix: nil, error: "HTTP 410 Gone", next: .disableSubscription(reason: "the receiver answered 410 Gone"))],
+        let disabled = try await store.recordAttempts(
+            [attempt(claimed[0].delivery.id, clock, status: 410, next: .disableSubscription(reason: "the receiver answered 410 Gone"))],
             owner: "a", disableAfter: 5 * 86_400)
         #expect(disabled == [subscription.id])
         #expect(try await store.subscription(subscription.id).disabledReason == "the receiver answered 410 Gone")
@@ -233,9 +234,7 @@ extension StoreFactory {
         let status = try await store.calloutStatus(callout.id)
         let original = try #require(try await store.deliveries(DeliveryFilter(subscriptionID: early.id)).first)
         let claimed = try await store.claimDueDeliveries(owner: "a", limit: 1, lease: 60)
-        _ = try await store.recordAttempts([AttemptReport(deliveryID: claimed[0].delivery.id, attemptedAt: clock.now(), statusCode: 200,
-                                                          latencyMilliseconds: 1, responsePrefix: nil, error: nil, next: .delivered)],
-                                           owner: "a", disableAfter: 86_400)
+        _ = try await store.recordAttempts([attempt(claimed[0].delivery.id, clock, status: 200, next: .delivered)], owner: "a", disableAfter: 86_400)
         let replayed = try await store.replay(event: status.eventID, subscription: early.id)
         #expect(replayed.id == original.id && replayed.messageID == original.messageID && replayed.status == .pending)
         #expect(try await store.deliveries(DeliveryFilter(subscriptionID: late.id)).isEmpty)
@@ -272,15 +271,10 @@ extension StoreFactory {
     @Test(arguments: StoreFactory.allCases)
     func removingASubscriptionRemovesItsDeliveriesAndIgnoresLateResults(_ factory: StoreFactory) async throws {
         let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
-        let picket = try await action(store, clock)
-        let subscription = try await subscribe(store)
-        _ = try await store.createCallout(action: picket.slug, message: "All out!")
-        _ = try await store.expandOutbox(limit: 100)
+        let (_, subscription, _) = try await calloutsPending(store, clock)
         let claimed = try await store.claimDueDeliveries(owner: "a", limit: 1, lease: 60)
         try await store.removeSubscription(subscription.id)
-        _ = try await store.recordAttempts([AttemptReport(deliveryID: claimed[0].delivery.id, attemptedAt: clock.now(), statusCode: 200,
-                                                          latencyMilliseconds: 1, responsePrefix: nil, error: nil, next: .delivered)],
-                                           owner: "a", disableAfter: 86_400)
+        _ = try await store.recordAttempts([attempt(claimed[0].delivery.id, clock, status: 200, next: .delivered)], owner: "a", disableAfter: 86_400)
         #expect(try await store.deliveries(DeliveryFilter()).isEmpty)
         await #expect(throws: PicketlineError.notFound(entity: "webhook", reference: String(subscription.id))) {
             try await store.subscription(subscription.id)

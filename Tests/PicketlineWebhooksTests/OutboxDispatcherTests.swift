@@ -271,35 +271,15 @@ struct OutboxDispatcherTests {
         #expect(fixture.receiver.connectionsAccepted == 0)
     }
 
-    @Test("the service delivers new events while running and stops on graceful shutdown")
-    func serviceRunsAndStops() async throws {
-        let fixture = try DispatchFixture(); defer { fixture.remove() }
+    /// Runs the service, sends a call-out to a receiver answering after `receiverDelay` ms, and
+    /// triggers graceful shutdown once the request has arrived; returns how long stopping took.
+    private func shutDownMidRequest(_ fixture: DispatchFixture, receiverDelay: Int, grace: Duration) async throws -> Duration {
         let picket = try await fixture.picket()
-        _ = try await fixture.subscribe("/slow?ms=300")
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let service = OutboxDispatcherService(dispatcher: fixture.dispatcher(), pollInterval: .milliseconds(100),
-                                              shutdownGrace: .seconds(10), logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
-        let running = Task { try await group.run() }
-        _ = try await fixture.store.createCallout(action: picket.slug, message: "All out!")
-        // Shut down while the request is in flight: the grace lets it finish and be recorded.
-        #expect(await fixture.eventually { !fixture.receiver.requests.isEmpty })
-        await group.triggerGracefulShutdown()
-        try await running.value
-        let delivery = try #require(try await fixture.store.deliveries(DeliveryFilter()).first)
-        #expect(delivery.status == .delivered && delivery.leaseOwner == nil)
-    }
-
-    @Test("a batch still in flight when the shutdown grace runs out is handed back, not lost")
-    func shutdownHandsBackUnfinishedDeliveries() async throws {
-        let fixture = try DispatchFixture(); defer { fixture.remove() }
-        let picket = try await fixture.picket()
-        _ = try await fixture.subscribe("/slow?ms=4000")
+        _ = try await fixture.subscribe("/slow?ms=\(receiverDelay)")
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let service = OutboxDispatcherService(dispatcher: fixture.dispatcher(), pollInterval: .milliseconds(100),
-                                              shutdownGrace: .milliseconds(200), logger: logger)
+                                              shutdownGrace: grace, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
         let running = Task { try await group.run() }
         _ = try await fixture.store.createCallout(action: picket.slug, message: "All out!")
@@ -307,7 +287,23 @@ struct OutboxDispatcherTests {
         let stopping = ContinuousClock.now
         await group.triggerGracefulShutdown()
         try await running.value
-        #expect(ContinuousClock.now - stopping < .seconds(3), "the grace bounds the wait")
+        return ContinuousClock.now - stopping
+    }
+
+    @Test("the service delivers new events while running and stops on graceful shutdown")
+    func serviceRunsAndStops() async throws {
+        let fixture = try DispatchFixture(); defer { fixture.remove() }
+        // Shut down while the request is in flight: the grace lets it finish and be recorded.
+        _ = try await shutDownMidRequest(fixture, receiverDelay: 300, grace: .seconds(10))
+        let delivery = try #require(try await fixture.store.deliveries(DeliveryFilter()).first)
+        #expect(delivery.status == .delivered && delivery.leaseOwner == nil)
+    }
+
+    @Test("a batch still in flight when the shutdown grace runs out is handed back, not lost")
+    func shutdownHandsBackUnfinishedDeliveries() async throws {
+        let fixture = try DispatchFixture(); defer { fixture.remove() }
+        let stopping = try await shutDownMidRequest(fixture, receiverDelay: 4_000, grace: .milliseconds(200))
+        #expect(stopping < .seconds(3), "the grace bounds the wait")
         let delivery = try #require(try await fixture.store.deliveries(DeliveryFilter()).first)
         #expect(delivery.status == .pending && delivery.leaseOwner == nil && delivery.attempts == 0)
         #expect(try await fixture.store.claimDueDeliveries(owner: "next", limit: 10, lease: 60).count == 1)

@@ -226,7 +226,8 @@ struct CalloutStatusResource: Codable, Sendable {
         callout = CalloutResource(status.callout, eventID: status.eventID)
         deliveries = status.deliveries.map {
             Entry(webhookID: $0.subscriptionID, host: $0.subscriptionHost, format: $0.format, status: $0.status,
-                  attempts: $0.attempts, lastStatusCode: $0.lastStatusCode, lastError: $0.lastError, deliveredDate: $0.deliveredAt)
+                  attempts: $0.attempts, lastStatusCode: $0.lastStatusCode, lastError: publicError($0.lastError),
+                  deliveredDate: $0.deliveredAt)
         }
     }
 
@@ -236,7 +237,8 @@ struct CalloutStatusResource: Codable, Sendable {
             field("webhook_id", .integer(), required: true), field("host", .string(), required: true),
             field("format", vocabulary(PayloadFormat.self), required: true),
             field("status", vocabulary(DeliveryStatus.self), required: true), field("attempts", .integer(minimum: 0), required: true),
-            field("last_status_code", .integer()), field("last_error", .string()),
+            field("last_status_code", .integer()),
+            field("last_error", .string(), "the category of the last failure (timeout, connect, refused-by-guard, HTTP 503, …)"),
             field("delivered_date", .string(format: "date-time")),
         ]))), required: true),
     ]))
@@ -259,7 +261,7 @@ struct DeliveryResource: Codable, Sendable {
     init(_ delivery: WebhookDelivery) {
         id = delivery.id; webhookID = delivery.subscriptionID; eventType = delivery.eventType; outboxID = delivery.outboxID
         webhookMessageID = delivery.messageID; status = delivery.status; attempts = delivery.attempts
-        nextAttemptDate = delivery.nextAttemptAt; lastStatusCode = delivery.lastStatusCode; lastError = delivery.lastError
+        nextAttemptDate = delivery.nextAttemptAt; lastStatusCode = delivery.lastStatusCode; lastError = publicError(delivery.lastError)
         deliveredDate = delivery.deliveredAt; createdDate = delivery.createdAt
     }
 
@@ -269,9 +271,17 @@ struct DeliveryResource: Codable, Sendable {
         field("webhook_message_id", .string(), required: true, "the webhook-id header: the same on every retry"),
         field("status", vocabulary(DeliveryStatus.self), required: true), field("attempts", .integer(minimum: 0), required: true),
         field("next_attempt_date", .string(format: "date-time"), required: true),
-        field("last_status_code", .integer()), field("last_error", .string()),
+        field("last_status_code", .integer()),
+        field("last_error", .string(), "the category of the last failure; the detail is in `picketline delivery show`"),
         field("delivered_date", .string(format: "date-time")), field("created_date", .string(format: "date-time"), required: true),
     ]))
+}
+
+/// What a client may see of a delivery error: its category (`timeout`, `connect`, `refused-by-guard`,
+/// `HTTP 503`), not curl's or the guard's detail, which stays in the log and the CLI.
+func publicError(_ error: String?) -> String? {
+    guard let error else { return nil }
+    return error.split(separator: ":", maxSplits: 1).first.map { String($0).trimmingCharacters(in: .whitespaces) }
 }
 
 /// The webhook resources' entries in `components/schemas`.

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PicketlineCore
 import PicketlineHTTP
 import PicketlineStore
+import PicketlineTestSupport
 import PicketlineWebhooks
 import Testing
 
@@ -135,6 +136,30 @@ import Testing
             }
             try await client.execute(uri: "/api/v1/webhooks/1", method: .get, headers: headers(fixture.admin)) {
                 #expect($0.status == .notFound)
+            }
+        }
+    }
+
+    @Test func clientsSeeTheCategoryOfADeliveryErrorNotCurlsDetail() async throws {
+        let fixture = try await Fixture(); defer { fixture.remove() }
+        let closed = try TestReceiver()
+        closed.stop()
+        let subscription = try await fixture.store.createSubscription(
+            WebhookSubscriptionDraft(url: closed.url("/hook"), eventTypes: ["callout.*"]), secret: StandardWebhookSigner.generateSecret())
+        _ = try await fixture.store.createCallout(action: fixture.action.slug, message: "All out!")
+        let transport = CurlTransport(configuration: .init(connectTimeout: .seconds(2), totalTimeout: .seconds(5),
+                                                           allowList: [IPCIDR("127.0.0.1/32")!]))
+        #expect(try await OutboxDispatcher(store: fixture.store, transport: transport).drain().retrying == 1)
+        let stored = try #require(try await fixture.store.deliveries(DeliveryFilter()).first?.lastError)
+        #expect(stored.hasPrefix("connect: ") && stored.count > "connect: ".count)
+        try await fixture.app().test(.router) { client in
+            try await client.execute(uri: "/api/v1/webhooks/\(subscription.id)/deliveries", method: .get, headers: headers(fixture.admin)) { response in
+                let items = try #require(try json(response.body)["items"] as? [[String: Any]])
+                #expect(items.first?["last_error"] as? String == "connect")
+            }
+            try await client.execute(uri: "/api/v1/callouts/1", method: .get, headers: headers(fixture.caller)) { response in
+                let deliveries = try #require(try json(response.body)["deliveries"] as? [[String: Any]])
+                #expect(deliveries.first?["last_error"] as? String == "connect")
             }
         }
     }

@@ -169,6 +169,16 @@ private func eventually(within seconds: Double, _ condition: () throws -> Bool) 
         #expect(!(try cli.ok(["webhook", "list", "--json"])).contains("whsec_"), "listings never show secrets")
     }
 
+    @Test(arguments: [["webhook"], ["webhook", "add"], ["webhook", "list"], ["webhook", "show"], ["webhook", "disable"],
+                      ["webhook", "enable"], ["webhook", "remove"], ["webhook", "rotate-secret"], ["webhook", "test"],
+                      ["callout"], ["callout", "send"], ["callout", "status"], ["delivery"], ["delivery", "list"],
+                      ["delivery", "show"], ["delivery", "retry"], ["delivery", "replay"], ["deliver"]])
+    func everyWebhookCommandExplainsItselfWithAnExample(_ path: [String]) throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        let result = try cli.run(path + ["--help"], database: false)
+        #expect(result.status == 0 && result.stdout.contains("Example"), "\(path): \(result.stdout)")
+    }
+
     @Test func aBadWebhookSettingIsRefusedNamingTheKey() throws {
         let cli = try BinaryRunner(); defer { cli.remove() }
         let result = try cli.run(["webhook", "list"], environment: ["PICKETLINE_WEBHOOKS_RETRY_SCHEDULE": "5s, soon"])

@@ -3,6 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Picketline",
+    // Mutex (Synchronization, used by the webhook transport) needs macOS 15 on Apple platforms.
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "picketline", targets: ["picketline"]),
@@ -28,6 +29,21 @@ let package = Package(
             ]
         ),
         .target(name: "PicketlineScheduler", dependencies: ["PicketlineCore"]),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "PicketlineWebhooks",
+            dependencies: [
+                "PicketlineCore",
+                "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "PicketlineHTTP",
             dependencies: [
@@ -45,6 +61,7 @@ let package = Package(
                 "PicketlineStore",
                 "PicketlineHTTP",
                 "PicketlineScheduler",
+                "PicketlineWebhooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -71,13 +88,24 @@ let package = Package(
         .testTarget(
             name: "PicketlineHTTPTests",
             dependencies: [
-                "PicketlineHTTP", "PicketlineStore", "PicketlineCore",
+                "PicketlineHTTP", "PicketlineStore", "PicketlineCore", "PicketlineWebhooks", "PicketlineTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(
             name: "PicketlineCLITests",
-            dependencies: ["PicketlineCLI", "picketline", "PicketlineStore"]
+            dependencies: ["PicketlineCLI", "picketline", "PicketlineStore", "PicketlineWebhooks", "PicketlineTestSupport"]
+        ),
+        // Real receivers on 127.0.0.1 for the webhook tests of several modules.
+        .target(name: "PicketlineTestSupport", dependencies: ["PicketlineCore"], path: "Tests/PicketlineTestSupport"),
+        .testTarget(
+            name: "PicketlineWebhooksTests",
+            dependencies: [
+                "PicketlineWebhooks", "PicketlineCore", "PicketlineStore", "PicketlineTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures/standard-webhooks-vectors.json")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -24,6 +24,7 @@ public struct PicketlineCommand: AsyncParsableCommand {
             SpeakerCommand.self, RSVPCommand.self, AttendanceCommand.self, HeadcountCommand.self,
             StatementCommand.self, IncidentCommand.self, OutboxCommand.self, CronCommand.self,
             BackupCommand.self, RestoreCommand.self, DoctorCommand.self, ConfigCommand.self,
+            WebhookCommand.self, CalloutCommand.self, DeliveryCommand.self, DeliverCommand.self,
         ]
     )
 

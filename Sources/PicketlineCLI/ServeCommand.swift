@@ -7,15 +7,17 @@ import PicketlineHTTP
 import PicketlineStore
 import Metrics
 import Prometheus
+import PicketlineWebhooks
 import ServiceLifecycle
 
 /// `picketline serve`: the HTTP JSON API over the store, until SIGTERM or SIGINT.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the service: the HTTP JSON API (and, as they land, the webhook sender and scheduler).",
+        abstract: "Run the service: the HTTP JSON API and the webhook dispatcher (and, as it lands, the scheduler).",
         discussion: """
-        Stops gracefully on SIGTERM or SIGINT: requests in flight finish, then the database is closed.
+        Stops gracefully on SIGTERM or SIGINT: requests and webhook deliveries in flight finish (within a bound;
+        unfinished deliveries are handed back for the next run), then the database is closed.
         Example: picketline serve --port 8080 --database /var/lib/picketline/picketline.sqlite
                  curl http://127.0.0.1:8080/api/v1/actions
         """)
@@ -53,10 +55,11 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         let app = buildApplication(store: store, tokens: store, configuration: configuration.http, logger: logger,
-                                   readiness: readiness, metrics: metrics)
+                                   readiness: readiness, metrics: metrics, webhooks: configuration.webhookAdministration(store: store))
+        let dispatcher = OutboxDispatcherService(dispatcher: configuration.dispatcher(store: store, logger: logger), logger: logger)
         logger.info("serving", metadata: ["address": "\(configuration.http.host):\(configuration.http.port)",
                                            "database": "\(configuration.databasePath)"])
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [app, dispatcher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try? store.close()
         logger.info("stopped; database closed")

@@ -25,6 +25,8 @@ struct APIService: Sendable {
     let readiness: @Sendable () async -> String?
     /// The Prometheus text exposition, or nil when metrics are not enabled.
     var metrics: (@Sendable () async -> String)? = nil
+    /// Call-outs and webhook administration; nil answers those routes with 503.
+    var webhooks: WebhookAdministration? = nil
 
     // MARK: Permissions
 

@@ -432,4 +432,4 @@ let componentSchemas: [String: Schema] = [
     "Error": .object(BodySchema([field("error", .object(BodySchema([
         field("code", .string(), required: true), field("message", .string(), required: true), field("field", .string()),
     ])), required: true)])),
-]
+].merging(webhookComponentSchemas) { current, _ in current }

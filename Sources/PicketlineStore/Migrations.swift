@@ -191,6 +191,7 @@ enum Migrations {
             );
             """)
         }
+        migrator.registerMigration("v3-webhooks") { db in try db.execute(sql: webhooksSQL) }
         return migrator
     }
 }

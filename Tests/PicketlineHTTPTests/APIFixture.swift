@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import PicketlineCore
 import PicketlineStore
+import PicketlineWebhooks
 import Testing
 @testable import PicketlineHTTP
 
@@ -24,6 +25,8 @@ struct APIFixture {
     var statement: PicketlineCore.Statement!
     var speaker: Speaker!
     var signature: Signature!
+    var callout: Callout!
+    var webhook: WebhookSubscription!
 
     static let now = Date(timeIntervalSince1970: 1_796_115_600) // 2026-12-01T09:00:00Z
     static let secrets = ["ada.secret@example.org", "+44 7700 900999", "Ada Secretname", "7 Hidden Mews",
@@ -61,6 +64,9 @@ struct APIFixture {
             title: "Release the detainees", slug: "release", body: "We demand:", demands: ["Release all detainees"], campaign: "kazakhstan"))
         fixture.signature = try await store.sign(statement: "release", .person(name: "Bob Signer", affiliation: "UCU", email: "ada.secret@example.org"))
         _ = try await store.createOrganisation(OrganisationDraft(name: "rs21", slug: "rs21", kind: .party))
+        fixture.webhook = try await store.createSubscription(
+            WebhookSubscriptionDraft(url: "http://127.0.0.1:9/hook", format: .slack), secret: StandardWebhookSigner.generateSecret())
+        fixture.callout = try await store.createCallout(action: "embassy-picket", message: "All out to the embassy!")
         return fixture
     }
 
@@ -71,7 +77,17 @@ struct APIFixture {
     }
 
     var application: some ApplicationProtocol {
-        Application(router: buildRouter(store: store, tokens: store, configuration: configuration, clock: clock))
+        let addressGuard = AddressGuard(allowList: [IPCIDR("127.0.0.1/32")!])
+        let webhooks = WebhookAdministration(
+            deliveries: store, callouts: store,
+            refusal: { url in
+                switch await addressGuard.checkResolving(url: url) {
+                case .allowed: nil
+                case .refused(let reason), .unresolvable(let reason): "\(url) is refused: \(reason)"
+                }
+            },
+            newSecret: { StandardWebhookSigner.generateSecret() }, secretOverlap: 3_600)
+        return Application(router: buildRouter(store: store, tokens: store, configuration: configuration, clock: clock, webhooks: webhooks))
     }
 
     /// Runs `body` against the router in process.
@@ -89,6 +105,8 @@ struct APIFixture {
             .replacingOccurrences(of: "{attendance}", with: String(attendance.id))
             .replacingOccurrences(of: "{speaker}", with: String(speaker.id))
             .replacingOccurrences(of: "{signature}", with: String(signature.id))
+            .replacingOccurrences(of: "{callout}", with: String(callout.id))
+            .replacingOccurrences(of: "{webhook}", with: String(webhook.id))
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }

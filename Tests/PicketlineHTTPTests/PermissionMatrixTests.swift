@@ -45,6 +45,15 @@ import Testing
         Row(method: .post, path: "/api/v1/signatures/{signature}/withdraw", expected: [401, 403, 403, 200]),
         Row(method: .post, path: "/api/v1/statements/{statement}/signatures", body: #"{"organisation": "acr"}"#, expected: [401, 403, 201, 409]),
         Row(method: .get, path: "/api/v1/actions/planning", expected: [404, 404, 200, 200]),
+        Row(method: .post, path: "/api/v1/actions/{action}/callouts", body: #"{"message": "Emergency picket tomorrow 12:00 — all out!"}"#, expected: [401, 403, 201, 201]),
+        Row(method: .get, path: "/api/v1/callouts/{callout}", expected: [401, 403, 200, 200]),
+        Row(method: .get, path: "/api/v1/webhooks", expected: [401, 403, 403, 200]),
+        Row(method: .post, path: "/api/v1/webhooks", body: #"{"url": "http://127.0.0.1:9/other", "format": "discord"}"#, expected: [401, 403, 403, 201]),
+        Row(method: .get, path: "/api/v1/webhooks/{webhook}", expected: [401, 403, 403, 200]),
+        Row(method: .patch, path: "/api/v1/webhooks/{webhook}", body: #"{"description": "ACR Slack"}"#, expected: [401, 403, 403, 200]),
+        Row(method: .post, path: "/api/v1/webhooks/{webhook}/rotate-secret", expected: [401, 403, 403, 200]),
+        Row(method: .get, path: "/api/v1/webhooks/{webhook}/deliveries", expected: [401, 403, 403, 200]),
+        Row(method: .delete, path: "/api/v1/webhooks/{webhook}", expected: [401, 403, 403, 204]),
     ]
 
     @Test(arguments: rows)
@@ -63,6 +72,7 @@ import Testing
 
     @Test func everyRouteThatChangesStateIsInTheMatrix() throws {
         let service = APIService(store: UnusedStore(), configuration: HTTPConfiguration(), clock: SystemClock(), readiness: { nil })
+        #expect(service.routes.contains { $0.path == "/api/v1/webhooks" }, "the webhook routes are in the table")
         let covered = Set(Self.rows.map { "\($0.method) \($0.path)" })
         for route in service.routes where route.method != .get || route.access == .organiser || route.access == .admin {
             if case .everyoneRateLimited = route.access, route.path.hasSuffix("/attendances") { continue } // public RSVP: PublicAPITests

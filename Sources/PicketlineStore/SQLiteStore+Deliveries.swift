@@ -1,0 +1,322 @@
+import Foundation
+import GRDB
+import PicketlineCore
+
+extension WebhookDelivery: SnakeCaseRecord { public static let databaseTableName = "webhook_deliveries" }
+extension WebhookAttempt: SnakeCaseRecord { public static let databaseTableName = "webhook_attempts" }
+
+extension SQLiteStore {
+    /// The cursor's name in `dispatch_cursors`.
+    static let webhookCursor = "webhooks"
+
+    // MARK: Dispatch
+
+    public func expandOutbox(limit: Int) async throws -> OutboxExpansion {
+        try await write { db, now in
+            let cursor = try db.dispatchCursor()
+            let events = try OutboxEvent.fetchAll(
+                db, sql: "SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor, max(1, limit)])
+            guard let last = events.last else { return OutboxExpansion(events: 0, deliveries: 0) }
+            let subscriptions = try WebhookSubscription.filter(Column("state") == SubscriptionState.active.rawValue).fetchAll(db)
+            var made = 0
+            // A test event has its one delivery already; nothing else may receive it.
+            for event in events where event.type != EventType.webhookTest {
+                for subscription in subscriptions where try db.wants(subscription, event) {
+                    made += try db.insertDelivery(event: event, subscription: subscription.id, at: now)
+                }
+            }
+            try db.execute(sql: """
+                INSERT INTO dispatch_cursors (name, position) VALUES (?, ?)
+                ON CONFLICT (name) DO UPDATE SET position = excluded.position
+                """, arguments: [Self.webhookCursor, last.id])
+            return OutboxExpansion(events: events.count, deliveries: made)
+        }
+    }
+
+    public func claimDueDeliveries(owner: String, limit: Int, lease: TimeInterval) async throws -> [ClaimedDelivery] {
+        try await write { db, now in
+            let due = try WebhookDelivery.fetchAll(db, sql: """
+                SELECT d.* FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+                WHERE d.status IN ('pending', 'delivering') AND d.next_attempt_at <= ?
+                  AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= ?) AND s.state = 'active'
+                ORDER BY d.next_attempt_at, d.id
+                LIMIT ?
+                """, arguments: [now, now, max(1, limit)])
+            return try db.lease(due, owner: owner, until: now.addingTimeInterval(lease), at: now)
+        }
+    }
+
+    public func claimDeliveries(_ ids: [Int64], owner: String, lease: TimeInterval) async throws -> [ClaimedDelivery] {
+        guard !ids.isEmpty else { return [] }
+        return try await write { db, now in
+            let free = try WebhookDelivery
+                .filter(ids.contains(Column("id")))
+                .filter(["pending", "delivering"].contains(Column("status")))
+                .filter(Column("lease_expires_at") == nil || Column("lease_expires_at") <= now || Column("lease_owner") == owner)
+                .order(Column("id"))
+                .fetchAll(db)
+            return try db.lease(free, owner: owner, until: now.addingTimeInterval(lease), at: now)
+        }
+    }
+
+    public func extendLeases(_ ids: [Int64], owner: String, lease: TimeInterval) async throws {
+        guard !ids.isEmpty else { return }
+        _ = try await write { db, now in
+            try WebhookDelivery
+                .filter(ids.contains(Column("id")) && Column("lease_owner") == owner && Column("status") == DeliveryStatus.delivering.rawValue)
+                .updateAll(db, Column("lease_expires_at").set(to: now.addingTimeInterval(lease)))
+        }
+    }
+
+    public func recordAttempts(_ reports: [AttemptReport], owner: String, disableAfter: TimeInterval) async throws -> [Int64] {
+        guard !reports.isEmpty else { return [] }
+        return try await write { db, now in
+            var disabled: [Int64] = []
+            for report in reports {
+                // Removed meanwhile (with its log): nothing to record against.
+                guard var delivery = try WebhookDelivery.fetchOne(db, key: report.deliveryID) else { continue }
+                var attempt = WebhookAttempt(
+                    id: 0, deliveryID: delivery.id, attemptNumber: delivery.attempts + 1, attemptedAt: report.attemptedAt,
+                    statusCode: report.statusCode, latencyMilliseconds: report.latencyMilliseconds,
+                    responsePrefix: report.responsePrefix, error: report.error)
+                attempt.id = try db.insertAssigningID(attempt)
+                delivery.attempts += 1
+                delivery.lastStatusCode = report.statusCode
+                delivery.lastError = report.error
+                delivery.updatedAt = now
+                // Settled elsewhere (cancelled, or delivered by whoever took over an expired lease),
+                // or now leased by another dispatcher: keep the attempt in the log, leave the state.
+                let leasedByOther = delivery.leaseOwner != nil && delivery.leaseOwner != owner
+                    && (delivery.leaseExpiresAt ?? .distantPast) > now
+                guard delivery.status == .pending || delivery.status == .delivering, !leasedByOther else {
+                    try db.execute(sql: "UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = ? WHERE id = ?",
+                                   arguments: [now, delivery.id])
+                    continue
+                }
+                delivery.leaseOwner = nil
+                delivery.leaseExpiresAt = nil
+                if delivery.firstAttemptAt == nil { delivery.firstAttemptAt = report.attemptedAt }
+                var subscription = try db.subscription(delivery.subscriptionID)
+                let failingBefore = subscription.failingSince
+                var disableReason: String?
+                switch report.next {
+                case .delivered:
+                    delivery.status = .delivered
+                    delivery.deliveredAt = report.attemptedAt
+                    delivery.lastError = nil
+                    subscription.failingSince = nil
+                case .retry(let at):
+                    delivery.status = .pending
+                    delivery.nextAttemptAt = at
+                case .failed(let reason):
+                    delivery.status = .failed
+                    delivery.lastError = report.error ?? reason
+                case .disableSubscription(let reason):
+                    delivery.status = .failed
+                    delivery.lastError = reason
+                    disableReason = reason
+                }
+                if report.next != .delivered {
+                    let since = subscription.failingSince ?? report.attemptedAt
+                    subscription.failingSince = since
+                    if disableReason == nil, now.timeIntervalSince(since) >= disableAfter {
+                        disableReason = "failing since \(RFC3339.string(from: since)) (\(Self.describe(seconds: disableAfter)) without a success)"
+                    }
+                }
+                if let reason = disableReason, subscription.state == .active {
+                    if delivery.status == .pending { delivery.status = .failed }
+                    try delivery.update(db)
+                    try db.disable(&subscription, reason: reason, at: now, keeping: delivery.id)
+                    disabled.append(subscription.id)
+                } else {
+                    try delivery.update(db)
+                    if subscription.failingSince != failingBefore {
+                        subscription.updatedAt = now
+                        try subscription.update(db)
+                    }
+                }
+            }
+            return disabled
+        }
+    }
+
+    public func releaseLeases(_ ids: [Int64]?, owner: String) async throws -> Int {
+        try await write { db, now in
+            var request = WebhookDelivery.filter(Column("lease_owner") == owner && Column("status") == DeliveryStatus.delivering.rawValue)
+            if let ids { request = request.filter(ids.contains(Column("id"))) }
+            return try request.updateAll(db, [
+                Column("status").set(to: DeliveryStatus.pending.rawValue), Column("lease_owner").set(to: nil),
+                Column("lease_expires_at").set(to: nil), Column("updated_at").set(to: now),
+            ])
+        }
+    }
+
+    public func nextDueAt() async throws -> Date? {
+        try await read { db in
+            try Date.fetchOne(db, sql: """
+                SELECT MIN(CASE WHEN d.status = 'pending' THEN d.next_attempt_at ELSE d.lease_expires_at END)
+                FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+                WHERE d.status IN ('pending', 'delivering') AND s.state = 'active'
+                """)
+        }
+    }
+
+    // MARK: The log and manual repair
+
+    public func deliveries(_ filter: DeliveryFilter) async throws -> [WebhookDelivery] {
+        try await read { db in
+            var request = WebhookDelivery.all()
+            if let subscription = filter.subscriptionID { request = request.filter(Column("subscription_id") == subscription) }
+            if let status = filter.status { request = request.filter(Column("status") == status.rawValue) }
+            if let outbox = filter.outboxID { request = request.filter(Column("outbox_id") == outbox) }
+            return try request.order(Column("id").desc).limit(max(1, filter.limit)).fetchAll(db)
+        }
+    }
+
+    public func delivery(_ id: Int64) async throws -> WebhookDelivery {
+        try await read { db in try db.delivery(id) }
+    }
+
+    public func attempts(delivery id: Int64) async throws -> [WebhookAttempt] {
+        try await read { db in
+            _ = try db.delivery(id)
+            return try WebhookAttempt.filter(Column("delivery_id") == id).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    public func retryDelivery(_ id: Int64) async throws -> WebhookDelivery {
+        try await write { db, now in
+            var delivery = try db.delivery(id)
+            if delivery.status == .delivered {
+                throw PicketlineError.conflict(field: nil, reason: "delivery \(id) was delivered; use `delivery replay` to send the event again")
+            }
+            return try db.reschedule(&delivery, at: now)
+        }
+    }
+
+    public func replay(event reference: String, subscription id: Int64) async throws -> WebhookDelivery {
+        try await write { db, now in
+            let subscription = try db.subscription(id)
+            let trimmed = reference.trimmingCharacters(in: .whitespaces)
+            let event = try OutboxEvent.filter(Column("event_id") == trimmed).fetchOne(db)
+                ?? Int64(trimmed).flatMap { try OutboxEvent.fetchOne(db, key: $0) }
+            guard let event else { throw PicketlineError.notFound(entity: "event", reference: reference) }
+            if var delivery = try WebhookDelivery
+                .filter(Column("outbox_id") == event.id && Column("subscription_id") == subscription.id).fetchOne(db) {
+                return try db.reschedule(&delivery, at: now, subscription: subscription)
+            }
+            guard subscription.state == .active else {
+                throw PicketlineError.conflict(field: "subscription", reason: "webhook \(id) is disabled; enable it first")
+            }
+            _ = try db.insertDelivery(event: event, subscription: subscription.id, at: now)
+            return try WebhookDelivery.filter(Column("outbox_id") == event.id && Column("subscription_id") == subscription.id)
+                .fetchOne(db)!
+        }
+    }
+
+    public func createTestDelivery(subscription id: Int64) async throws -> WebhookDelivery {
+        try await write { db, now in
+            let subscription = try db.subscription(id)
+            try db.appendEvent(EventType.webhookTest, subject: "webhook_subscription", subjectID: subscription.id, at: now,
+                               payload: WebhookTestPayload(webhook: .init(id: subscription.id),
+                                                           message: "A test message from Picketline: this webhook works."))
+            let event = try OutboxEvent.fetchOne(db, key: db.lastInsertedRowID)!
+            _ = try db.insertDelivery(event: event, subscription: subscription.id, at: now)
+            return try WebhookDelivery.filter(Column("outbox_id") == event.id).fetchOne(db)!
+        }
+    }
+
+    /// "5 days", "36 hours", "90 minutes".
+    static func describe(seconds: TimeInterval) -> String {
+        let whole = Int(seconds.rounded())
+        if whole >= 86_400, whole % 86_400 == 0 { return "\(whole / 86_400) day\(whole == 86_400 ? "" : "s")" }
+        if whole >= 3_600, whole % 3_600 == 0 { return "\(whole / 3_600) hour\(whole == 3_600 ? "" : "s")" }
+        if whole >= 60, whole % 60 == 0 { return "\(whole / 60) minutes" }
+        return "\(whole) seconds"
+    }
+}
+
+extension Database {
+    /// The outbox position up to which deliveries have been made.
+    func dispatchCursor() throws -> Int64 {
+        try Int64.fetchOne(self, sql: "SELECT position FROM dispatch_cursors WHERE name = ?", arguments: [SQLiteStore.webhookCursor]) ?? 0
+    }
+
+    /// The delivery with this id.
+    func delivery(_ id: Int64) throws -> WebhookDelivery {
+        guard let delivery = try WebhookDelivery.fetchOne(self, key: id) else {
+            throw PicketlineError.notFound(entity: "delivery", reference: String(id))
+        }
+        return delivery
+    }
+
+    /// Whether an event is for this subscription: written after it was made, a wanted type, and
+    /// within its campaign or organisation filter.
+    func wants(_ subscription: WebhookSubscription, _ event: OutboxEvent) throws -> Bool {
+        guard subscription.state == .active, event.id > subscription.startsAfterEvent, event.type != EventType.webhookTest,
+              subscription.wants(event.type) else { return false }
+        if let campaign = subscription.campaignID, event.campaignID != campaign { return false }
+        if let organisation = subscription.organisationID {
+            if event.subjectType == "organisation" && event.subjectID == organisation { return true }
+            guard let action = event.actionID else { return false }
+            return try Bool.fetchOne(self, sql: """
+                SELECT 1 FROM endorsements WHERE action_id = ? AND organisation_id = ? AND state <> 'withdrawn'
+                """, arguments: [action, organisation]) ?? false
+        }
+        return true
+    }
+
+    /// Makes the delivery of an event to a subscription unless it exists; returns 1 if made.
+    func insertDelivery(event: OutboxEvent, subscription: Int64, at now: Date) throws -> Int {
+        try execute(sql: """
+            INSERT INTO webhook_deliveries
+                (outbox_id, subscription_id, message_id, event_type, status, attempts, next_attempt_at, created_at, updated_at)
+            VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+            ON CONFLICT DO NOTHING
+            """, arguments: [event.id, subscription, WebhookDelivery.messageID(eventID: event.eventID, subscriptionID: subscription),
+                             event.type, now, now, now])
+        return changesCount
+    }
+
+    /// Leases deliveries to `owner` and loads what rendering them needs.
+    func lease(_ deliveries: [WebhookDelivery], owner: String, until expiry: Date, at now: Date) throws -> [ClaimedDelivery] {
+        guard !deliveries.isEmpty else { return [] }
+        let ids = deliveries.map(\.id)
+        try WebhookDelivery.filter(ids.contains(Column("id"))).updateAll(self, [
+            Column("status").set(to: DeliveryStatus.delivering.rawValue), Column("lease_owner").set(to: owner),
+            Column("lease_expires_at").set(to: expiry), Column("updated_at").set(to: now),
+        ])
+        let subscriptions = Dictionary(uniqueKeysWithValues: try WebhookSubscription
+            .filter(Set(deliveries.map(\.subscriptionID)).contains(Column("id"))).fetchAll(self).map { ($0.id, $0) })
+        let events = Dictionary(uniqueKeysWithValues: try OutboxEvent
+            .filter(Set(deliveries.map(\.outboxID)).contains(Column("id"))).fetchAll(self).map { ($0.id, $0) })
+        return deliveries.compactMap { delivery in
+            guard let subscription = subscriptions[delivery.subscriptionID], let event = events[delivery.outboxID] else { return nil }
+            var leased = delivery
+            leased.status = .delivering
+            leased.leaseOwner = owner
+            leased.leaseExpiresAt = expiry
+            leased.updatedAt = now
+            return ClaimedDelivery(delivery: leased, subscription: subscription, event: event)
+        }
+    }
+
+    /// Makes a delivery due now with a fresh retry window, unless it is being sent right now.
+    func reschedule(_ delivery: inout WebhookDelivery, at now: Date, subscription: WebhookSubscription? = nil) throws -> WebhookDelivery {
+        let subscription = try subscription ?? self.subscription(delivery.subscriptionID)
+        guard subscription.state == .active else {
+            throw PicketlineError.conflict(field: "subscription", reason: "webhook \(subscription.id) is disabled; enable it first")
+        }
+        if delivery.status == .delivering, let expiry = delivery.leaseExpiresAt, expiry > now {
+            throw PicketlineError.conflict(field: nil, reason: "delivery \(delivery.id) is being sent right now")
+        }
+        delivery.status = .pending
+        delivery.nextAttemptAt = now
+        delivery.firstAttemptAt = nil
+        delivery.leaseOwner = nil
+        delivery.leaseExpiresAt = nil
+        delivery.updatedAt = now
+        try delivery.update(self)
+        return delivery
+    }
+}

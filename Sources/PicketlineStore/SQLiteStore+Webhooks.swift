@@ -1,0 +1,238 @@
+import Foundation
+import GRDB
+import PicketlineCore
+
+extension WebhookSubscription: SnakeCaseRecord { public static let databaseTableName = "webhook_subscriptions" }
+extension Callout: SnakeCaseRecord { public static let databaseTableName = "callouts" }
+
+/// What `callout.created` carries: the call-out and the action as the public may see it, with
+/// the link chat messages show (`url`: where the call-out was published).
+struct CalloutPayload: Encodable {
+    struct CalloutBody: Encodable {
+        var id: Int64
+        var message: String
+        var createdAt: Date
+    }
+
+    struct ActionBody: Encodable {
+        var id: Int64
+        var slug: String
+        var kind: ActionKind
+        var title: String
+        var target: String?
+        var status: ActionStatus
+        var startsAt: Date
+        var endsAt: Date?
+        var timeZone: String
+        var location: Location
+        var campaignID: Int64?
+        var url: String?
+    }
+
+    var callout: CalloutBody
+    var action: ActionBody
+
+    init(_ callout: Callout, _ action: Action) {
+        self.callout = CalloutBody(id: callout.id, message: callout.message, createdAt: callout.createdAt)
+        self.action = ActionBody(
+            id: action.id, slug: action.slug, kind: action.kind, title: action.title, target: action.target,
+            status: action.status, startsAt: action.startsAt, endsAt: action.endsAt, timeZone: action.timeZone,
+            location: action.location.publicView, campaignID: action.campaignID, url: action.sourceURL)
+    }
+}
+
+/// What `webhook.disabled` carries. Never the URL: chat webhook URLs are secrets.
+struct WebhookDisabledPayload: Encodable {
+    struct Webhook: Encodable {
+        var id: Int64
+        var host: String
+        var description: String?
+        var format: PayloadFormat
+        var eventTypes: [String]
+        var failingSince: Date?
+    }
+
+    var webhook: Webhook
+    var reason: String
+}
+
+/// What `webhook.test` carries.
+struct WebhookTestPayload: Encodable {
+    struct Webhook: Encodable { var id: Int64 }
+    var webhook: Webhook
+    var message: String
+}
+
+extension SQLiteStore: DeliveryStore, CalloutStore {
+    // MARK: Subscriptions
+
+    public func createSubscription(_ draft: WebhookSubscriptionDraft, secret: String) async throws -> WebhookSubscription {
+        let draft = try draft.validated()
+        return try await write { db, now in
+            let campaignID = try draft.campaign.map { try db.id(in: "campaigns", entity: "campaign", reference: $0) }
+            let organisationID = try draft.organisation.map { try db.id(in: "organisations", entity: "organisation", reference: $0) }
+            let position = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM outbox") ?? 0
+            var subscription = WebhookSubscription(
+                id: 0, url: draft.url, description: draft.description, eventTypes: draft.eventTypes, campaignID: campaignID,
+                organisationID: organisationID, format: draft.format, personalData: draft.personalData, state: .active,
+                secret: secret, startsAfterEvent: position, createdAt: now, updatedAt: now)
+            subscription.id = try db.insertAssigningID(subscription)
+            return subscription
+        }
+    }
+
+    public func subscription(_ id: Int64) async throws -> WebhookSubscription {
+        try await read { db in try db.subscription(id) }
+    }
+
+    public func subscriptions() async throws -> [WebhookSubscription] {
+        try await read { db in try WebhookSubscription.order(Column("id")).fetchAll(db) }
+    }
+
+    public func updateSubscription(_ id: Int64, _ changes: WebhookSubscriptionChanges) async throws -> WebhookSubscription {
+        let url = try changes.url.map { try WebhookURL.validated($0) }
+        let description = try changes.description.map { try Validation.optional($0, field: "description", maxLength: 300) }
+        let eventTypes = try changes.eventTypes.map { try EventTypePattern.validated($0) }
+        return try await write { db, now in
+            var subscription = try db.subscription(id)
+            if let url { subscription.url = url }
+            if let description { subscription.description = description }
+            if let eventTypes { subscription.eventTypes = eventTypes }
+            if let format = changes.format { subscription.format = format }
+            if let personalData = changes.personalData { subscription.personalData = personalData }
+            if let campaign = changes.campaign {
+                subscription.campaignID = campaign.trimmingCharacters(in: .whitespaces).isEmpty
+                    ? nil : try db.id(in: "campaigns", entity: "campaign", reference: campaign)
+            }
+            if let organisation = changes.organisation {
+                subscription.organisationID = organisation.trimmingCharacters(in: .whitespaces).isEmpty
+                    ? nil : try db.id(in: "organisations", entity: "organisation", reference: organisation)
+            }
+            subscription.updatedAt = now
+            try subscription.update(db)
+            return subscription
+        }
+    }
+
+    public func setSubscriptionState(_ id: Int64, _ state: SubscriptionState, reason: String?) async throws -> WebhookSubscription {
+        let reason = try Validation.optional(reason, field: "reason", maxLength: 500)
+        return try await write { db, now in
+            var subscription = try db.subscription(id)
+            guard subscription.state != state else { return subscription }
+            switch state {
+            case .disabled:
+                return try db.disable(&subscription, reason: reason ?? "disabled by an administrator", at: now)
+            case .active:
+                subscription.state = .active
+                subscription.disabledReason = nil
+                subscription.disabledAt = nil
+                subscription.failingSince = nil
+                subscription.updatedAt = now
+                try subscription.update(db)
+                return subscription
+            }
+        }
+    }
+
+    public func removeSubscription(_ id: Int64) async throws {
+        try await write { db, _ in
+            _ = try db.subscription(id)
+            try db.execute(sql: "DELETE FROM webhook_subscriptions WHERE id = ?", arguments: [id])
+        }
+    }
+
+    public func rotateSecret(_ id: Int64, newSecret: String, overlap: TimeInterval) async throws -> WebhookSubscription {
+        try await write { db, now in
+            var subscription = try db.subscription(id)
+            if overlap > 0 {
+                subscription.previousSecret = subscription.secret
+                subscription.previousSecretExpiresAt = now.addingTimeInterval(overlap)
+            } else {
+                subscription.previousSecret = nil
+                subscription.previousSecretExpiresAt = nil
+            }
+            subscription.secret = newSecret
+            subscription.updatedAt = now
+            try subscription.update(db)
+            return subscription
+        }
+    }
+
+    // MARK: Call-outs
+
+    public func createCallout(action: String, message: String) async throws -> Callout {
+        let message = try Callout.validatedMessage(message)
+        return try await write { db, now in
+            let action = try db.action(action)
+            var callout = Callout(id: 0, actionID: action.id, message: message, createdAt: now)
+            callout.id = try db.insertAssigningID(callout)
+            try db.appendEvent(EventType.calloutCreated, subject: "callout", subjectID: callout.id, actionID: action.id,
+                               campaignID: action.campaignID, at: now, payload: CalloutPayload(callout, action))
+            return callout
+        }
+    }
+
+    public func calloutStatus(_ id: Int64) async throws -> CalloutStatus {
+        try await read { db in
+            guard let callout = try Callout.fetchOne(db, key: id) else {
+                throw PicketlineError.notFound(entity: "call-out", reference: String(id))
+            }
+            guard let event = try OutboxEvent.fetchOne(db, sql: """
+                SELECT * FROM outbox WHERE subject_type = 'callout' AND subject_id = ? AND type = ? ORDER BY id LIMIT 1
+                """, arguments: [id, EventType.calloutCreated]) else {
+                throw PicketlineError.notFound(entity: "call-out event", reference: String(id))
+            }
+            let deliveries = try WebhookDelivery.filter(Column("outbox_id") == event.id).fetchAll(db)
+            let subscriptions = try WebhookSubscription.order(Column("id")).fetchAll(db)
+            var states: [CalloutDeliveryState] = []
+            let cursor = try db.dispatchCursor()
+            for subscription in subscriptions {
+                if let delivery = deliveries.first(where: { $0.subscriptionID == subscription.id }) {
+                    states.append(CalloutDeliveryState(
+                        subscriptionID: subscription.id, subscriptionHost: subscription.host, format: subscription.format,
+                        deliveryID: delivery.id, status: delivery.status, attempts: delivery.attempts,
+                        lastStatusCode: delivery.lastStatusCode, lastError: delivery.lastError, deliveredAt: delivery.deliveredAt))
+                } else if event.id > cursor, try db.wants(subscription, event) {
+                    // Not yet expanded by the dispatcher, but it will be.
+                    states.append(CalloutDeliveryState(
+                        subscriptionID: subscription.id, subscriptionHost: subscription.host, format: subscription.format,
+                        deliveryID: nil, status: .pending, attempts: 0, lastStatusCode: nil, lastError: nil, deliveredAt: nil))
+                }
+            }
+            return CalloutStatus(callout: callout, eventID: event.eventID, deliveries: states)
+        }
+    }
+}
+
+extension Database {
+    /// The subscription with this id.
+    func subscription(_ id: Int64) throws -> WebhookSubscription {
+        guard let subscription = try WebhookSubscription.fetchOne(self, key: id) else {
+            throw PicketlineError.notFound(entity: "webhook", reference: String(id))
+        }
+        return subscription
+    }
+
+    /// Disables a subscription, cancels what it still had to receive (except `keeping`), and
+    /// writes `webhook.disabled`.
+    @discardableResult
+    func disable(_ subscription: inout WebhookSubscription, reason: String, at now: Date, keeping delivery: Int64? = nil) throws -> WebhookSubscription {
+        subscription.state = .disabled
+        subscription.disabledReason = reason
+        subscription.disabledAt = now
+        subscription.updatedAt = now
+        try subscription.update(self)
+        try execute(sql: """
+            UPDATE webhook_deliveries
+            SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, last_error = ?, updated_at = ?
+            WHERE subscription_id = ? AND status IN ('pending', 'delivering') AND id <> ?
+            """, arguments: ["subscription disabled: \(reason)", now, subscription.id, delivery ?? -1])
+        try appendEvent(EventType.webhookDisabled, subject: "webhook_subscription", subjectID: subscription.id, at: now,
+                        payload: WebhookDisabledPayload(
+                            webhook: .init(id: subscription.id, host: subscription.host, description: subscription.description,
+                                           format: subscription.format, eventTypes: subscription.eventTypes,
+                                           failingSince: subscription.failingSince),
+                            reason: reason))
+        return subscription
+    }
+}

@@ -1,0 +1,212 @@
+import Dispatch
+import Synchronization
+import PicketlineCore
+
+/// `WebhookTransport` on libcurl: one multi handle, driven by one dedicated thread,
+/// shared by every `send` call; connections are reused through the multi's cache.
+///
+/// Each URL goes through `AddressGuard` first (unless turned off); allowed transfers
+/// are pinned to the checked addresses with `CURLOPT_RESOLVE`, and the socket is
+/// opened only for those addresses. Redirects are never followed.
+public final class CurlTransport: WebhookTransport {
+    /// Limits, timeouts and guard settings.
+    public struct Configuration: Sendable {
+        /// Transfers running at once; more are queued (also `CURLMOPT_MAX_TOTAL_CONNECTIONS`).
+        public var maxConcurrentTransfers: Int
+        /// Transfers running at once to one `host:port` (also `CURLMOPT_MAX_HOST_CONNECTIONS`).
+        public var maxConnectionsPerHost: Int
+        /// Time allowed to connect (including TLS).
+        public var connectTimeout: Duration
+        /// Time allowed for the whole transfer.
+        public var totalTimeout: Duration
+        /// Body bytes read at most; the transfer stops there and the response is marked truncated.
+        public var maxResponseBodyBytes: Int
+        /// Body bytes kept in `WebhookResponse.bodyPrefix`.
+        public var storedBodyPrefixBytes: Int
+        /// `User-Agent` header.
+        public var userAgent: String
+        /// Blocks the guard lets through although they are not public (e.g. `127.0.0.1/32` in tests).
+        public var allowList: [IPCIDR]
+        /// Whether to run the SSRF guard; off only for trusted, internal deployments.
+        public var addressGuardEnabled: Bool
+
+        /// Makes a configuration; every argument has the production default.
+        public init(
+            maxConcurrentTransfers: Int = 64,
+            maxConnectionsPerHost: Int = 8,
+            connectTimeout: Duration = .seconds(5),
+            totalTimeout: Duration = .seconds(15),
+            maxResponseBodyBytes: Int = 64 * 1_024,
+            storedBodyPrefixBytes: Int = 1_024,
+            userAgent: String = CurlTransport.defaultUserAgent,
+            allowList: [IPCIDR] = [],
+            addressGuardEnabled: Bool = true
+        ) {
+            self.maxConcurrentTransfers = maxConcurrentTransfers
+            self.maxConnectionsPerHost = maxConnectionsPerHost
+            self.connectTimeout = connectTimeout
+            self.totalTimeout = totalTimeout
+            self.maxResponseBodyBytes = maxResponseBodyBytes
+            self.storedBodyPrefixBytes = storedBodyPrefixBytes
+            self.userAgent = userAgent
+            self.allowList = allowList
+            self.addressGuardEnabled = addressGuardEnabled
+        }
+    }
+
+    /// `Picketline/<version>`, naming the release that sent the request.
+    public static let defaultUserAgent = "Picketline/\(PicketlineVersion.current)"
+
+    /// The settings this transport was made with.
+    public let configuration: Configuration
+    private let addressGuard: AddressGuard
+    private let loop: CurlMultiLoop
+    // getaddrinfo blocks; keep it off the cooperative pool and off the curl thread.
+    private static let resolveQueue = DispatchQueue(label: "picketline.webhooks.resolve", attributes: .concurrent)
+
+    /// Starts the curl thread.
+    public convenience init(configuration: Configuration = Configuration()) {
+        self.init(configuration: configuration, addressGuard: AddressGuard(allowList: configuration.allowList))
+    }
+
+    init(configuration: Configuration, addressGuard: AddressGuard) {
+        self.configuration = configuration
+        self.addressGuard = addressGuard
+        self.loop = CurlMultiLoop(configuration: configuration)
+    }
+
+    deinit {
+        loop.shutdown()
+    }
+
+    /// Sends all requests concurrently (within the limits) and returns one response per request.
+    ///
+    /// Cancelling the calling task does not abort transfers; they end by themselves
+    /// within `totalTimeout`.
+    public func send(_ requests: [WebhookRequest]) async -> [WebhookResponse] {
+        guard !requests.isEmpty else { return [] }
+        var immediate: [WebhookResponse] = []
+        var parsed: [(request: WebhookRequest, target: AddressGuard.Target)] = []
+        for request in requests {
+            if let problem = Self.headerProblem(request.headers) {
+                immediate.append(.failure(requestID: request.id, category: .invalidRequest, detail: problem))
+                continue
+            }
+            switch AddressGuard.target(of: request.url) {
+            case .success(let target):
+                parsed.append((request, target))
+            case .failure(let problem):
+                let category: TransportErrorCategory = problem.isDisallowedScheme ? .refusedByGuard : .invalidRequest
+                immediate.append(.failure(requestID: request.id, category: category, detail: problem.message))
+            }
+        }
+
+        var verdicts: [AddressGuard.Target: AddressGuard.Verdict] = [:]
+        if configuration.addressGuardEnabled {
+            verdicts = await checkTargets(Set(parsed.map(\.target)))
+        }
+
+        var jobs: [(WebhookRequest, String, String?, Set<IPAddress>?)] = []
+        for (request, target) in parsed {
+            let hostKey = "\(target.host):\(target.port)"
+            guard configuration.addressGuardEnabled else {
+                jobs.append((request, hostKey, nil, nil))
+                continue
+            }
+            switch verdicts[target] {
+            case .allowed(let host, let port, let addresses):
+                // IP literals need no pin: curl does not resolve them.
+                let pin = IPAddress(host) == nil
+                    ? "\(host):\(port):" + addresses.map(\.uriForm).joined(separator: ",")
+                    : nil
+                jobs.append((request, hostKey, pin, Set(addresses)))
+            case .refused(let reason):
+                immediate.append(.failure(requestID: request.id, category: .refusedByGuard, detail: reason))
+            case .unresolvable(let reason):
+                immediate.append(.failure(requestID: request.id, category: .dns, detail: reason))
+            case nil:
+                immediate.append(.failure(requestID: request.id, category: .other, detail: "address check missing"))
+            }
+        }
+
+        let pendingJobs = jobs
+        let immediateResponses = immediate
+        return await withCheckedContinuation { continuation in
+            let collector = ResponseCollector(expected: requests.count, continuation: continuation)
+            collector.add(immediateResponses)
+            loop.submit(pendingJobs.map { request, hostKey, pin, allowed in
+                CurlMultiLoop.Job(
+                    request: request,
+                    hostKey: hostKey,
+                    resolveEntry: pin,
+                    allowedAddresses: allowed,
+                    completion: { collector.add([$0]) }
+                )
+            })
+        }
+    }
+
+    private func checkTargets(_ targets: Set<AddressGuard.Target>) async -> [AddressGuard.Target: AddressGuard.Verdict] {
+        let addressGuard = self.addressGuard
+        return await withTaskGroup(of: (AddressGuard.Target, AddressGuard.Verdict).self) { group in
+            for target in targets {
+                group.addTask {
+                    let verdict = await withCheckedContinuation { continuation in
+                        Self.resolveQueue.async { continuation.resume(returning: addressGuard.check(target)) }
+                    }
+                    return (target, verdict)
+                }
+            }
+            var verdicts: [AddressGuard.Target: AddressGuard.Verdict] = [:]
+            for await (target, verdict) in group { verdicts[target] = verdict }
+            return verdicts
+        }
+    }
+
+    /// Header names must be RFC 9110 tokens and values must not contain CR, LF or NUL
+    /// (they would let a subscriber's custom header inject more headers). Framing and
+    /// routing headers are curl's to set: overriding them could desync the connection
+    /// or make the receiver see another host than the one that was checked.
+    static func headerProblem(_ headers: [HeaderField]) -> String? {
+        let tokenSymbols = Set("!#$%&'*+-.^_`|~".unicodeScalars)
+        let reserved: Set<String> = ["host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer"]
+        for header in headers {
+            if reserved.contains(header.name.lowercased()) { return "header \(header.name) is set by the transport" }
+            let validName = !header.name.isEmpty && header.name.unicodeScalars.allSatisfy {
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || tokenSymbols.contains($0))
+            }
+            if !validName { return "invalid header name \(String(reflecting: header.name))" }
+            if header.value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+                return "header \(header.name) has a control character in its value"
+            }
+        }
+        return nil
+    }
+}
+
+/// Gathers the responses of one `send` call and resumes it when the last one arrives.
+private final class ResponseCollector: Sendable {
+    private struct State {
+        var responses: [WebhookResponse] = []
+        var continuation: CheckedContinuation<[WebhookResponse], Never>?
+    }
+
+    private let expected: Int
+    private let state: Mutex<State>
+
+    init(expected: Int, continuation: CheckedContinuation<[WebhookResponse], Never>) {
+        self.expected = expected
+        self.state = Mutex(State(continuation: continuation))
+    }
+
+    func add(_ responses: [WebhookResponse]) {
+        guard !responses.isEmpty else { return }
+        let finished = state.withLock { state -> (CheckedContinuation<[WebhookResponse], Never>, [WebhookResponse])? in
+            state.responses.append(contentsOf: responses)
+            guard state.responses.count >= expected, let continuation = state.continuation else { return nil }
+            state.continuation = nil
+            return (continuation, state.responses)
+        }
+        if let (continuation, all) = finished { continuation.resume(returning: all) }
+    }
+}

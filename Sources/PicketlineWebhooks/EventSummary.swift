@@ -1,0 +1,84 @@
+import Foundation
+import PicketlineCore
+
+/// A human-readable line for an event, plus the action's link if it has one.
+///
+/// Used by the chat formats (Slack, Discord); expects the payload keys
+/// `action {id, title, target, starts_at, time_zone, location {venue, locality}, url?}`,
+/// `callout {id, message}` and `reminder {offset_minutes, kind}`.
+public struct EventSummary: Sendable, Hashable {
+    /// The readable text, without the link.
+    public var text: String
+    /// The action's `url`, when it is an http(s) URL.
+    public var link: String?
+
+    /// Builds the summary for `eventType` from its `data` object.
+    public init(eventType: String, data: JSONValue) {
+        let action = data["action"]
+        let title = action?["title"]?.stringValue.flatMap(Self.nonEmpty) ?? "an action"
+        let details = action.map(Self.details(of:)).map { $0.isEmpty ? "" : " (\($0))" } ?? ""
+        switch eventType {
+        case "callout.created":
+            let message = data["callout"]?["message"]?.stringValue.flatMap(Self.nonEmpty)
+            text = "📣 Call-out for \(title)\(details)" + (message.map { ": \($0)" } ?? "")
+        case "reminder.due":
+            if let minutes = data["reminder"]?["offset_minutes"]?.intValue, minutes > 0 {
+                text = "⏰ Reminder: \(title) starts in \(Self.describe(minutes: minutes))\(details)"
+            } else {
+                text = "⏰ Reminder: \(title) is coming up\(details)"
+            }
+        default:
+            let headline = "🔔 \(Self.humanize(eventType))"
+            text = action == nil ? headline : "\(headline): \(title)\(details)"
+        }
+        if let url = action?["url"]?.stringValue,
+           url.lowercased().hasPrefix("https://") || url.lowercased().hasPrefix("http://") {
+            link = url
+        } else {
+            link = nil
+        }
+    }
+
+    /// "Sat 8 Jan 2022 12:00 GMT, Embassy of Kazakhstan, London" — the parts that are present.
+    static func details(of action: JSONValue) -> String {
+        var parts: [String] = []
+        if let startsAt = action["starts_at"]?.stringValue {
+            parts.append(formatStart(startsAt, timeZone: action["time_zone"]?.stringValue))
+        }
+        for key in ["venue", "locality"] {
+            if let value = action["location"]?[key]?.stringValue.flatMap(nonEmpty) { parts.append(value) }
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    /// Formats an RFC 3339 time in the action's time zone; returns the input unchanged if it does not parse.
+    static func formatStart(_ rfc3339: String, timeZone identifier: String?) -> String {
+        guard let date = RFC3339.date(from: rfc3339) else { return rfc3339 }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = identifier.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+        formatter.dateFormat = "EEE d MMM yyyy HH:mm zzz"
+        return formatter.string(from: date)
+    }
+
+    /// 1440 → "24 hours", 90 → "1 hour 30 minutes", 2880 → "2 days".
+    static func describe(minutes: Int) -> String {
+        func unit(_ count: Int, _ name: String) -> String { "\(count) \(name)\(count == 1 ? "" : "s")" }
+        if minutes > 1_440, minutes % 1_440 == 0 { return unit(minutes / 1_440, "day") }
+        if minutes < 60 { return unit(minutes, "minute") }
+        let hours = unit(minutes / 60, "hour")
+        return minutes % 60 == 0 ? hours : "\(hours) \(unit(minutes % 60, "minute"))"
+    }
+
+    /// "action.cancelled" → "Action cancelled".
+    static func humanize(_ eventType: String) -> String {
+        let words = eventType.split(whereSeparator: { $0 == "." || $0 == "_" || $0 == "-" }).joined(separator: " ")
+        guard let first = words.first else { return "Event" }
+        return first.uppercased() + words.dropFirst()
+    }
+
+    private static func nonEmpty(_ text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+import PicketlineCore
+import ServiceLifecycle
+
+/// The dispatcher as a long-running service for `picketline serve` (and `picketline deliver`).
+///
+/// Wakes every `pollInterval`, or sooner when a retry is due. On graceful shutdown it stops
+/// claiming, gives the batch in flight up to `shutdownGrace` to finish, then hands back every
+/// lease it still holds so that the next process takes those deliveries at once.
+public struct OutboxDispatcherService: Service {
+    let dispatcher: OutboxDispatcher
+    let pollInterval: Duration
+    let shutdownGrace: Duration
+    let logger: Logger
+
+    /// Makes the service around a dispatcher.
+    public init(dispatcher: OutboxDispatcher, pollInterval: Duration = .seconds(1), shutdownGrace: Duration = .seconds(20),
+                logger: Logger = Logger(label: "picketline.webhooks")) {
+        self.dispatcher = dispatcher; self.pollInterval = pollInterval; self.shutdownGrace = shutdownGrace; self.logger = logger
+    }
+
+    public func run() async throws {
+        logger.info("webhook dispatcher started", metadata: ["owner": "\(dispatcher.settings.owner)"])
+        let grace = shutdownGrace
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            var busy = false
+            do {
+                try await dispatcher.expandAll()
+                let report = try await dispatcher.dispatchDue(abandonWhen: {
+                    try? await gracefulShutdown()
+                    guard !Task.isCancelled else { return }
+                    try? await Task.sleep(for: grace)
+                })
+                busy = report.claimed > 0
+            } catch {
+                logger.error("webhook dispatch failed", metadata: ["error": "\(error)"])
+            }
+            if busy { continue }
+            let wait = await nextWait()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+        }
+        let released = (try? await dispatcher.releaseAll()) ?? 0
+        logger.info("webhook dispatcher stopped", metadata: ["leases_released": "\(released)"])
+    }
+
+    /// Until the earliest due delivery, at most `pollInterval` (new outbox events need a look too).
+    private func nextWait() async -> Duration {
+        guard let due = try? await dispatcher.store.nextDueAt() else { return pollInterval }
+        let seconds = due.timeIntervalSince(dispatcher.clock.now())
+        if seconds <= 0.05 { return .milliseconds(50) }
+        return min(pollInterval, .milliseconds(Int(seconds * 1_000)))
+    }
+}

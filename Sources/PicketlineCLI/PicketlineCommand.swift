@@ -23,6 +23,7 @@ public struct PicketlineCommand: AsyncParsableCommand {
             CampaignCommand.self, OrganisationCommand.self, ActionCommand.self, EndorsementCommand.self,
             SpeakerCommand.self, RSVPCommand.self, AttendanceCommand.self, HeadcountCommand.self,
             StatementCommand.self, IncidentCommand.self, OutboxCommand.self, CronCommand.self,
+            ReminderCommand.self, ScheduleCommand.self,
         ]
     )
 

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import PicketlineCore
 import PicketlineHTTP
+import PicketlineScheduler
 import PicketlineStore
 import ServiceLifecycle
 
@@ -11,7 +12,7 @@ import ServiceLifecycle
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the service: the HTTP JSON API (and, as they land, the webhook sender and scheduler).",
+        abstract: "Run the service: the HTTP JSON API and the scheduler (and, as it lands, the webhook sender).",
         discussion: """
         Stops gracefully on SIGTERM or SIGINT: requests in flight finish, then the database is closed.
         Example: picketline serve --port 8080 --database /var/lib/picketline/picketline.sqlite
@@ -29,7 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
             configuration = try global.configuration()
             if let host { try configuration.set("http.host", host, source: "--host") }
             if let port { try configuration.set("http.port", String(port), source: "--port") }
-            store = try SQLiteStore(path: configuration.databasePath, durability: configuration.databaseDurability)
+            store = try SQLiteStore(path: configuration.databasePath, durability: configuration.databaseDurability,
+                                    reminderDefaults: configuration.scheduler.reminderDefaults)
         } catch let error as PicketlineError {
             Output.error(error)
             throw ExitCode(error.exitCode)
@@ -47,7 +49,9 @@ struct ServeCommand: AsyncParsableCommand {
                                    readiness: readiness)
         logger.info("serving", metadata: ["address": "\(configuration.http.host):\(configuration.http.port)",
                                            "database": "\(configuration.databasePath)"])
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let scheduler = SchedulerService(engine: SchedulerEngine(store: store, settings: configuration.scheduler.engineSettings),
+                                         logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try? store.close()
         logger.info("stopped; database closed")

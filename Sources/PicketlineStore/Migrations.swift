@@ -191,6 +191,7 @@ enum Migrations {
             );
             """)
         }
+        migrator.registerMigration("v3-scheduler") { db in try db.execute(sql: schedulerSQL) }
         return migrator
     }
 }

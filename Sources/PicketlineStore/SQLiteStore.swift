@@ -15,12 +15,14 @@ public enum Durability: String, Sendable, CaseIterable {
 public final class SQLiteStore: Store {
     let pool: DatabasePool
     let clock: any WallClock
+    /// The reminder offsets of actions whose own policy and campaign say nothing.
+    let reminderDefaults: [ReminderOffset]
     /// The database file.
     public let path: String
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     public init(path: String, durability: Durability = .full, clock: any WallClock = SystemClock(),
-                migrate: Bool = true) throws {
+                reminderDefaults: [ReminderOffset] = ReminderOffset.standard, migrate: Bool = true) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
@@ -38,6 +40,7 @@ public final class SQLiteStore: Store {
         }
         self.path = path
         self.clock = clock
+        self.reminderDefaults = reminderDefaults
         if migrate { try self.migrate() }
     }
 

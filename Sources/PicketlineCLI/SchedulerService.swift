@@ -27,7 +27,7 @@ struct SchedulerService: Service {
             logger.error("scheduler could not sync reminders", metadata: ["error": "\(error)"])
         }
         let loop = loop
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await loop.run(
                 onReport: { report in Self.log(report, logger) },
                 onError: { error in logger.error("scheduler pass failed; retrying", metadata: ["error": "\(error)"]) })

@@ -27,7 +27,7 @@ public struct SchedulerSettings: Sendable, Equatable {
             maxWaitSeconds = seconds
         case "reminders.default_offsets":
             do { reminderDefaults = try ReminderOffset.list(value, field: key) } catch let error as PicketlineError {
-                throw bad(error.message.replacingOccurrences(of: "\(key): ", with: "") + "; e.g. \"24h before, 1h before, 2h after\"")
+                throw bad(error.message.replacingOccurrences(of: "\(key): ", with: ""))
             }
         default:
             throw PicketlineError.invalid(field: key, reason: "unknown setting (\(source)); known: \(Configuration.keys.map(\.key).joined(separator: ", "))")

@@ -105,9 +105,9 @@ public struct ReminderOffset: Codable, Sendable, Hashable, Comparable, CustomStr
         return total
     }
 
-    /// The shortest of `2d`, `24h`, `1h30m`, `45m`.
+    /// `24h`, `48h`, `1h30m`, `45m`; whole days beyond two as `3d`.
     public static func format(seconds: Int) -> String {
-        if seconds >= 2 * 86_400, seconds % 86_400 == 0 { return "\(seconds / 86_400)d" }
+        if seconds > 2 * 86_400, seconds % 86_400 == 0 { return "\(seconds / 86_400)d" }
         let hours = seconds / 3_600, minutes = seconds % 3_600 / 60
         switch (hours, minutes) {
         case (0, _): return "\(minutes)m"

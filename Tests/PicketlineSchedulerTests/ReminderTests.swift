@@ -139,13 +139,13 @@ import PicketlineScheduler
         let loose = try await fixture.action(startingIn: 100, title: "Vigil")
         let action = try await fixture.action(startingIn: 100, campaign: "kazakhstan-solidarity")
         #expect(try await fixture.store.reminderPolicy(action: loose.slug).source == .configuration)
-        #expect(try await fixture.store.reminders(action: loose.slug).map(\.reminder.offset.description) == ["2d before"])
+        #expect(try await fixture.store.reminders(action: loose.slug).map(\.reminder.offset.description) == ["48h before"])
 
         let updated = try await fixture.store.setCampaignReminderPolicy(
             campaign: "kazakhstan-solidarity", offsets: [ReminderOffset(.beforeStart, seconds: 3 * 3_600), ReminderOffset(.afterEnd, seconds: 7_200)])
         #expect(updated == 1)
         #expect(try await fixture.store.reminders(action: action.slug).map(\.reminder.offset.description) == ["3h before", "2h after"])
-        #expect(try await fixture.store.reminders(action: loose.slug).map(\.reminder.offset.description) == ["2d before"])
+        #expect(try await fixture.store.reminders(action: loose.slug).map(\.reminder.offset.description) == ["48h before"])
 
         let own = try await fixture.store.setReminderPolicy(action: action.slug, offsets: [ReminderOffset(.beforeStart, seconds: 1_800)])
         #expect(own.map(\.offset.description) == ["30m before"])
@@ -163,6 +163,8 @@ import PicketlineScheduler
         #expect(try ReminderOffset.seconds(of: "2d", field: "before") == 172_800)
         #expect(ReminderOffset.format(seconds: 5_400) == "1h30m")
         #expect(ReminderOffset.format(seconds: 86_400) == "24h")
+        #expect(ReminderOffset.format(seconds: 172_800) == "48h")
+        #expect(ReminderOffset.format(seconds: 7 * 86_400) == "7d")
         #expect(try ReminderOffset.list("24h before, 1h before, 2h after", field: "x").map(\.description)
                 == ["24h before", "1h before", "2h after"])
         #expect(throws: PicketlineError.invalid(field: "before", reason: "\"soon\" is not a duration like 24h, 90m, 1h30m or 2d")) {

@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "PicketlineStoreTests", dependencies: ["PicketlineCore", "PicketlineStore"]),
         .testTarget(
             name: "PicketlineSchedulerTests",
-            dependencies: ["PicketlineScheduler", "PicketlineCore"],
+            dependencies: ["PicketlineScheduler", "PicketlineCore", "PicketlineStore"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

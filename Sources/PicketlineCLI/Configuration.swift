@@ -20,6 +20,8 @@ public struct Configuration: Sendable, Equatable {
     public var http = HTTPConfiguration()
     /// Webhook delivery.
     public var webhooks = WebhookSettings()
+    /// Reminders and recurring schedules.
+    public var scheduler = SchedulerSettings()
 
     public init() {}
 
@@ -35,7 +37,7 @@ public struct Configuration: Sendable, Equatable {
         ("http.max_body_bytes", "PICKETLINE_HTTP_MAX_BODY_BYTES"),
         ("http.public_writes_per_minute", "PICKETLINE_HTTP_PUBLIC_WRITES_PER_MINUTE"),
         ("http.public_base_url", "PICKETLINE_HTTP_PUBLIC_BASE_URL"),
-    ] + WebhookSettings.keys
+    ] + WebhookSettings.keys + SchedulerSettings.keys
 
     /// Sets one key from its text; the error names the key and, when known, the file line.
     mutating func set(_ key: String, _ value: String, source: String) throws {
@@ -75,6 +77,8 @@ public struct Configuration: Sendable, Equatable {
             http.publicBaseURL = value.hasSuffix("/") ? String(value.dropLast()) : value
         case _ where key.hasPrefix("webhooks."):
             try webhooks.set(key, value, source: source)
+        case _ where SchedulerSettings.owns(key):
+            try scheduler.set(key, value, source: source)
         default:
             throw PicketlineError.invalid(field: key, reason: "unknown setting (\(source)); known: \(Self.keys.map(\.key).joined(separator: ", "))")
         }

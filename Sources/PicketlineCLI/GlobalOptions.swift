@@ -32,7 +32,8 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the store the configuration names, migrating it.
     func openStore() throws -> (SQLiteStore, Configuration) {
         let configuration = try configuration()
-        let store = try SQLiteStore(path: configuration.databasePath, durability: configuration.databaseDurability)
+        let store = try SQLiteStore(path: configuration.databasePath, durability: configuration.databaseDurability,
+                                    reminderDefaults: configuration.scheduler.reminderDefaults)
         return (store, configuration)
     }
 }

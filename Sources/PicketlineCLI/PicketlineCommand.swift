@@ -25,6 +25,7 @@ public struct PicketlineCommand: AsyncParsableCommand {
             StatementCommand.self, IncidentCommand.self, OutboxCommand.self, CronCommand.self,
             BackupCommand.self, RestoreCommand.self, DoctorCommand.self, ConfigCommand.self,
             WebhookCommand.self, CalloutCommand.self, DeliveryCommand.self, DeliverCommand.self,
+            ReminderCommand.self, ScheduleCommand.self,
         ]
     )
 

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import PicketlineCore
 import PicketlineHTTP
+import PicketlineScheduler
 import PicketlineStore
 import Metrics
 import Prometheus
@@ -14,7 +15,7 @@ import ServiceLifecycle
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the service: the HTTP JSON API and the webhook dispatcher (and, as it lands, the scheduler).",
+        abstract: "Run the service: the HTTP JSON API, the webhook dispatcher and the scheduler.",
         discussion: """
         Stops gracefully on SIGTERM or SIGINT: requests and webhook deliveries in flight finish (within a bound;
         unfinished deliveries are handed back for the next run), then the database is closed.
@@ -33,7 +34,8 @@ struct ServeCommand: AsyncParsableCommand {
             configuration = try global.configuration()
             if let host { try configuration.set("http.host", host, source: "--host") }
             if let port { try configuration.set("http.port", String(port), source: "--port") }
-            store = try SQLiteStore(path: configuration.databasePath, durability: configuration.databaseDurability)
+            store = try SQLiteStore(path: configuration.databasePath, durability: configuration.databaseDurability,
+                                    reminderDefaults: configuration.scheduler.reminderDefaults)
         } catch let error as PicketlineError {
             Output.error(error)
             throw ExitCode(error.exitCode)
@@ -59,7 +61,9 @@ struct ServeCommand: AsyncParsableCommand {
         let dispatcher = OutboxDispatcherService(dispatcher: configuration.dispatcher(store: store, logger: logger), logger: logger)
         logger.info("serving", metadata: ["address": "\(configuration.http.host):\(configuration.http.port)",
                                            "database": "\(configuration.databasePath)"])
-        let group = ServiceGroup(configuration: .init(services: [app, dispatcher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let scheduler = SchedulerService(engine: SchedulerEngine(store: store, settings: configuration.scheduler.engineSettings),
+                                         logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app, dispatcher, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try? store.close()
         logger.info("stopped; database closed")

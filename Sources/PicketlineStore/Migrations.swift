@@ -192,6 +192,7 @@ enum Migrations {
             """)
         }
         migrator.registerMigration("v3-webhooks") { db in try db.execute(sql: webhooksSQL) }
+        migrator.registerMigration("v3-scheduler") { db in try db.execute(sql: schedulerSQL) }
         return migrator
     }
 }

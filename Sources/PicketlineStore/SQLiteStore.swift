@@ -16,12 +16,14 @@ public final class SQLiteStore: Store {
     let pool: DatabasePool
     let clock: any WallClock
     let groupCommit: GroupCommit
+    /// The reminder offsets of actions whose own policy and campaign say nothing.
+    let reminderDefaults: [ReminderOffset]
     /// The database file.
     public let path: String
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     public init(path: String, durability: Durability = .full, clock: any WallClock = SystemClock(),
-                migrate: Bool = true) throws {
+                reminderDefaults: [ReminderOffset] = ReminderOffset.standard, migrate: Bool = true) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
@@ -40,6 +42,7 @@ public final class SQLiteStore: Store {
         self.path = path
         self.clock = clock
         groupCommit = GroupCommit(pool: pool)
+        self.reminderDefaults = reminderDefaults
         if migrate { try self.migrate() }
     }
 
@@ -54,7 +57,8 @@ public final class SQLiteStore: Store {
     public func migrationStatus() throws -> (applied: [String], known: [String]) {
         let migrator = Migrations.migrator
         let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
-        return (applied.sorted(), migrator.migrations)
+        // In registration order, so that "all applied" is simply applied == known.
+        return (migrator.migrations.filter(applied.contains), migrator.migrations)
     }
 
     /// Closes the database; later calls fail.

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import PicketlineCore
+import PicketlineScheduler
+import PicketlineStore
+import Synchronization
+
+/// The real trigger: one wall-clock Dispatch timer armed for the earliest due job.
+@Suite struct SchedulerLoopTests {
+    @Test(.timeLimit(.minutes(1)))
+    func theDispatchTimerFiresAReminderWithinASecondOfItsDueTime() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("picketline-loop-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(path: directory.appendingPathComponent("loop.sqlite").path)
+        // Its "1h before" reminder falls due two seconds from now; the loop may wait up to a
+        // minute, so firing on time shows the timer was armed for the due time itself.
+        let start = Date().addingTimeInterval(3_600 + 2)
+        let action = try await store.createAction(ActionDraft(title: "Snap picket", startsAt: start, timeZone: "Europe/London",
+                                                              status: .confirmed))
+        let due = try #require(try await store.reminders(action: action.slug).last?.reminder.dueAt)
+
+        let loop = SchedulerLoop(engine: SchedulerEngine(store: store, settings: .init(maxWait: 60)))
+        let task = Task { await loop.run(onReport: { _ in }, onError: { _ in }) }
+        var event: OutboxEvent?
+        let deadline = Date().addingTimeInterval(15)
+        while event == nil, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            event = try await store.outboxEvents(after: 0, limit: 100).first { $0.type == EventType.reminderDue }
+        }
+        task.cancel()
+        await task.value  // the loop stops promptly when cancelled, mid-wait
+
+        let fired = try #require(event)
+        let lateness = fired.occurredAt.timeIntervalSince(due)
+        #expect(lateness >= -0.001 && lateness < 1, "fired \(lateness) s after its due time")
+        try store.close()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func wakingTheLoopMakesItReadTheDatabaseAgainAtOnce() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("picketline-loop-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(path: directory.appendingPathComponent("loop.sqlite").path)
+        let loop = SchedulerLoop(engine: SchedulerEngine(store: store, settings: .init(maxWait: 600)))
+        let passes = PassCounter()
+        let task = Task { await loop.run(onReport: { _ in passes.increment() }, onError: { _ in }) }
+        try await Task.sleep(for: .milliseconds(300))
+        // An action whose reminder is already due is added behind the loop's back (as another
+        // process would); the loop is waiting for up to ten minutes, and wake() cuts that short.
+        let action = try await store.createAction(ActionDraft(title: "Picket", startsAt: Date().addingTimeInterval(3_600 + 0.5),
+                                                              timeZone: "UTC", status: .confirmed))
+        try await Task.sleep(for: .seconds(1))
+        loop.wake()
+        let deadline = Date().addingTimeInterval(10)
+        while passes.value == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        task.cancel()
+        await task.value
+        #expect(passes.value >= 1)
+        #expect(try await store.reminders(action: action.slug).last?.reminder.state == .sent)
+        try store.close()
+    }
+}
+
+/// Counts reports from the loop's callback.
+final class PassCounter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}

@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(
             name: "PicketlineWebhooksTests",
             dependencies: [
-                "PicketlineWebhooks", "PicketlineCore", "PicketlineStore", "PicketlineTestSupport",
+                "PicketlineWebhooks", "PicketlineCore", "PicketlineStore", "PicketlineTestSupport", "PicketlineScheduler",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

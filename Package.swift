@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(
             name: "PicketlineHTTPTests",
             dependencies: [
-                "PicketlineHTTP", "PicketlineStore", "PicketlineCore", "PicketlineWebhooks", "PicketlineTestSupport",
+                "PicketlineHTTP", "PicketlineStore", "PicketlineCore", "PicketlineWebhooks", "PicketlineTestSupport", "PicketlineScheduler",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -56,12 +56,16 @@ struct ServeCommand: AsyncParsableCommand {
                 return "database unavailable"
             }
         }
+        let engine = SchedulerEngine(store: store, settings: configuration.scheduler.engineSettings)
+        let schedules = ScheduleAdministration(store: store, add: { try await engine.addSchedule($0) },
+                                               resume: { try await engine.resume($0) })
         let app = buildApplication(store: store, tokens: store, configuration: configuration.http, logger: logger,
-                                   readiness: readiness, metrics: metrics, webhooks: configuration.webhookAdministration(store: store))
+                                   readiness: readiness, metrics: metrics, webhooks: configuration.webhookAdministration(store: store),
+                                   schedules: schedules)
         let dispatcher = OutboxDispatcherService(dispatcher: configuration.dispatcher(store: store, logger: logger), logger: logger)
         logger.info("serving", metadata: ["address": "\(configuration.http.host):\(configuration.http.port)",
                                            "database": "\(configuration.databasePath)"])
-        let scheduler = SchedulerService(engine: SchedulerEngine(store: store, settings: configuration.scheduler.engineSettings),
+        let scheduler = SchedulerService(engine: engine,
                                          logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app, dispatcher, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -106,5 +106,5 @@ extension APIService {
     }
 
     /// Every route of the API.
-    var routes: [Route] { directoryRoutes + actionRoutes + attendanceRoutes + statementRoutes + incidentRoutes + webhookRoutes }
+    var routes: [Route] { directoryRoutes + actionRoutes + attendanceRoutes + statementRoutes + incidentRoutes + webhookRoutes + scheduleRoutes }
 }

@@ -27,6 +27,8 @@ struct APIService: Sendable {
     var metrics: (@Sendable () async -> String)? = nil
     /// Call-outs and webhook administration; nil answers those routes with 503.
     var webhooks: WebhookAdministration? = nil
+    /// Schedules and reminders; nil answers those routes with 503.
+    var schedules: ScheduleAdministration? = nil
 
     // MARK: Permissions
 

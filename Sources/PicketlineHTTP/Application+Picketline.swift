@@ -9,14 +9,15 @@ public func buildRouter(store: any Store, tokens: any TokenStore, configuration:
                         clock: any WallClock = SystemClock(),
                         readiness: @escaping @Sendable () async -> String? = { nil },
                         metrics: (@Sendable () async -> String)? = nil,
-                        webhooks: WebhookAdministration? = nil) -> Router<PicketlineRequestContext> {
+                        webhooks: WebhookAdministration? = nil,
+                        schedules: ScheduleAdministration? = nil) -> Router<PicketlineRequestContext> {
     let router = Router(context: PicketlineRequestContext.self)
     if metrics != nil { router.add(middleware: MetricsMiddleware()) }
     router.add(middleware: RequestLogger())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: TokenAuthenticator(tokens: tokens))
     let service = APIService(store: store, configuration: configuration, clock: clock, readiness: readiness, metrics: metrics,
-                             webhooks: webhooks)
+                             webhooks: webhooks, schedules: schedules)
     let limiter = RateLimiter(perMinute: configuration.publicWritesPerMinute, clock: clock)
     // Routes with a literal suffix ({action}.ics) go first so that the plain capture does not take them.
     let routes = service.routes.sorted { ($0.path.contains("}.") ? 0 : 1) < ($1.path.contains("}.") ? 0 : 1) }
@@ -51,9 +52,10 @@ public func buildRouter(store: any Store, tokens: any TokenStore, configuration:
 public func buildApplication(store: any Store, tokens: any TokenStore, configuration: HTTPConfiguration,
                              logger: Logger, readiness: @escaping @Sendable () async -> String?,
                              metrics: (@Sendable () async -> String)? = nil,
-                             webhooks: WebhookAdministration? = nil) -> some ApplicationProtocol {
+                             webhooks: WebhookAdministration? = nil,
+                             schedules: ScheduleAdministration? = nil) -> some ApplicationProtocol {
     let router = buildRouter(store: store, tokens: tokens, configuration: configuration, readiness: readiness,
-                             metrics: metrics, webhooks: webhooks)
+                             metrics: metrics, webhooks: webhooks, schedules: schedules)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Picketline"),

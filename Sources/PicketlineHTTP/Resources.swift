@@ -429,6 +429,7 @@ let componentSchemas: [String: Schema] = [
     "AttendanceSummary": AttendanceSummaryResource.schema, "Headcount": HeadcountResource.schema,
     "Statement": StatementResource.schema, "Signature": SignatureResource.schema, "Incident": IncidentResource.schema,
     "IncidentUpdate": IncidentUpdateResource.schema,
+    "Schedule": ScheduleResource.schema, "Reminder": ReminderResource.schema,
     "Error": .object(BodySchema([field("error", .object(BodySchema([
         field("code", .string(), required: true), field("message", .string(), required: true), field("field", .string()),
     ])), required: true)])),

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import PicketlineCore
 import PicketlineStore
+import PicketlineScheduler
 import PicketlineWebhooks
 import Testing
 @testable import PicketlineHTTP
@@ -27,6 +28,7 @@ struct APIFixture {
     var signature: Signature!
     var callout: Callout!
     var webhook: WebhookSubscription!
+    var schedule: Schedule!
 
     static let now = Date(timeIntervalSince1970: 1_796_115_600) // 2026-12-01T09:00:00Z
     static let secrets = ["ada.secret@example.org", "+44 7700 900999", "Ada Secretname", "7 Hidden Mews",
@@ -67,6 +69,8 @@ struct APIFixture {
         fixture.webhook = try await store.createSubscription(
             WebhookSubscriptionDraft(url: "http://127.0.0.1:9/hook", format: .slack), secret: StandardWebhookSigner.generateSecret())
         fixture.callout = try await store.createCallout(action: "embassy-picket", message: "All out to the embassy!")
+        fixture.schedule = try await SchedulerEngine(store: store, clock: clock).addSchedule(
+            ScheduleDraft(name: "monday-digest", kind: .digest, cron: "0 9 * * mon", timeZone: "Europe/London", campaign: "kazakhstan"))
         return fixture
     }
 
@@ -87,7 +91,10 @@ struct APIFixture {
                 }
             },
             newSecret: { StandardWebhookSigner.generateSecret() }, secretOverlap: 3_600)
-        return Application(router: buildRouter(store: store, tokens: store, configuration: configuration, clock: clock, webhooks: webhooks))
+        let engine = SchedulerEngine(store: store, clock: clock)
+        let schedules = ScheduleAdministration(store: store, add: { try await engine.addSchedule($0) }, resume: { try await engine.resume($0) })
+        return Application(router: buildRouter(store: store, tokens: store, configuration: configuration, clock: clock,
+                                               webhooks: webhooks, schedules: schedules))
     }
 
     /// Runs `body` against the router in process.
@@ -107,6 +114,7 @@ struct APIFixture {
             .replacingOccurrences(of: "{signature}", with: String(signature.id))
             .replacingOccurrences(of: "{callout}", with: String(callout.id))
             .replacingOccurrences(of: "{webhook}", with: String(webhook.id))
+            .replacingOccurrences(of: "{schedule}", with: schedule.name)
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }

@@ -54,6 +54,14 @@ import Testing
         Row(method: .post, path: "/api/v1/webhooks/{webhook}/rotate-secret", expected: [401, 403, 403, 200]),
         Row(method: .get, path: "/api/v1/webhooks/{webhook}/deliveries", expected: [401, 403, 403, 200]),
         Row(method: .delete, path: "/api/v1/webhooks/{webhook}", expected: [401, 403, 403, 204]),
+        Row(method: .get, path: "/api/v1/schedules", expected: [401, 403, 403, 200]),
+        Row(method: .post, path: "/api/v1/schedules", body: #"{"kind": "retention", "cron": "30 3 * * *", "time_zone": "UTC", "days": 30}"#, expected: [401, 403, 403, 201]),
+        Row(method: .get, path: "/api/v1/schedules/{schedule}", expected: [401, 403, 403, 200]),
+        Row(method: .post, path: "/api/v1/schedules/{schedule}/pause", expected: [401, 403, 403, 200]),
+        Row(method: .post, path: "/api/v1/schedules/{schedule}/resume", expected: [401, 403, 403, 200]),
+        Row(method: .delete, path: "/api/v1/schedules/{schedule}", expected: [401, 403, 403, 200]),
+        Row(method: .get, path: "/api/v1/actions/{action}/reminders", expected: [401, 403, 200, 200]),
+        Row(method: .post, path: "/api/v1/actions/{action}/reminders", body: #"{"offsets": ["48h before", "2h after"]}"#, expected: [401, 403, 200, 200]),
     ]
 
     @Test(arguments: rows)

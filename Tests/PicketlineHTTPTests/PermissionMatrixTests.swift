@@ -89,7 +89,6 @@ import Testing
     }
 }
 
-extension Access: Equatable {}
 
 /// A store that must never be touched: the route table is built without using it.
 struct UnusedStore: Store {

@@ -3,7 +3,7 @@ import Foundation
 import PicketlineCore
 import PicketlineStore
 
-/// The `picketline` binary: the service (`serve`, in a later release) and the admin CLI.
+/// The `picketline` binary: the service (`serve`) and the admin CLI.
 public struct PicketlineCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "picketline",

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import PicketlineCore
 import PicketlineScheduler
 import ServiceLifecycle
@@ -29,10 +30,26 @@ struct SchedulerService: Service {
         let loop = loop
         await cancelWhenGracefulShutdown {
             await loop.run(
-                onReport: { report in Self.log(report, logger) },
+                onReport: { report in
+                    Self.log(report, logger)
+                    Self.measure(report, at: Date())
+                },
                 onError: { error in logger.error("scheduler pass failed; retrying", metadata: ["error": "\(error)"]) })
         }
         logger.info("scheduler stopped")
+    }
+
+    /// Lateness of each fire against its due time, for `/metrics`.
+    static func measure(_ report: FireReport, at now: Date) {
+        let lateness = Timer(label: "picketline_scheduler_lateness_seconds")
+        for firing in report.sentReminders {
+            lateness.recordNanoseconds(Int64(max(0, now.timeIntervalSince(firing.reminder.dueAt)) * 1e9))
+        }
+        for firing in report.schedules {
+            lateness.recordNanoseconds(Int64(max(0, now.timeIntervalSince(firing.scheduledFor)) * 1e9))
+        }
+        Counter(label: "picketline_scheduler_fires_total", dimensions: [("kind", "reminder")]).increment(by: report.sentReminders.count)
+        Counter(label: "picketline_scheduler_fires_total", dimensions: [("kind", "schedule")]).increment(by: report.schedules.count)
     }
 
     /// One structured line per thing that happened.

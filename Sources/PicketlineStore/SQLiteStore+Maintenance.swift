@@ -122,6 +122,29 @@ extension SQLiteStore {
             checks.append(HealthCheck(name: "journal", ok: mode == "wal", detail: "journal_mode=\(mode)"))
             let events = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
             checks.append(HealthCheck(name: "outbox", ok: true, detail: "\(events) events recorded"))
+            if try db.tableExists("webhook_deliveries") {
+                let pending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_deliveries WHERE status IN ('pending', 'delivering')") ?? 0
+                let overdue = try Int.fetchOne(db, sql: """
+                    SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at < ?
+                    """, arguments: [Date().addingTimeInterval(-3_600)]) ?? 0
+                let failed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'failed'") ?? 0
+                checks.append(HealthCheck(name: "delivery backlog", ok: overdue == 0, detail: overdue == 0
+                    ? "\(pending) pending, \(failed) failed for good"
+                    : "\(overdue) of \(pending) pending deliveries are over an hour overdue: is a dispatcher (serve or deliver) running?"))
+                let active = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_subscriptions WHERE state = 'active'") ?? 0
+                let disabled = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_subscriptions WHERE state <> 'active'") ?? 0
+                let failing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_subscriptions WHERE state = 'active' AND failing_since IS NOT NULL") ?? 0
+                checks.append(HealthCheck(name: "webhooks", ok: true,
+                                          detail: "\(active) active (\(failing) currently failing), \(disabled) disabled"))
+            }
+            if try db.tableExists("schedules") {
+                let next = try Date.fetchOne(db, sql: "SELECT MIN(next_fire_at) FROM schedules WHERE state = 'active'")
+                let late = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM schedules WHERE state = 'active' AND next_fire_at < ?",
+                                            arguments: [Date().addingTimeInterval(-3_600)]) ?? 0
+                checks.append(HealthCheck(name: "scheduler", ok: late == 0, detail: late == 0
+                    ? "next schedule fire \(next.map { RFC3339.string(from: $0) } ?? "none")"
+                    : "\(late) schedules are over an hour overdue: is the scheduler (serve or schedule run) running?"))
+            }
             return checks
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import PicketlineCore
 import Synchronization
 
@@ -167,12 +168,16 @@ public struct OutboxDispatcher: Sendable {
             logger.notice("batch abandoned at shutdown; leases released", metadata: ["deliveries": "\(unsent.count)"])
         }
 
+        let latency = Timer(label: "picketline_webhook_delivery_duration_seconds")
         for attempt in attempts {
+            let result: String
             switch attempt.next {
-            case .delivered: report.delivered += 1
-            case .retry: report.retrying += 1
-            case .failed, .disableSubscription: report.failed += 1
+            case .delivered: report.delivered += 1; result = "delivered"
+            case .retry: report.retrying += 1; result = "retry"
+            case .failed, .disableSubscription: report.failed += 1; result = "failed"
             }
+            Counter(label: "picketline_webhook_attempts_total", dimensions: [("result", result)]).increment()
+            latency.recordMilliseconds(attempt.latencyMilliseconds)
         }
         report.disabledSubscriptions = try await store.recordAttempts(attempts, owner: settings.owner, disableAfter: settings.disableAfter)
         for id in report.disabledSubscriptions {

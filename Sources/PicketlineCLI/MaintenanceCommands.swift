@@ -99,6 +99,17 @@ extension Configuration {
         [("database.path", databasePath), ("database.durability", databaseDurability.rawValue), ("log.level", logLevel), ("log.format", logFormat),
          ("actions.default_time_zone", defaultTimeZone), ("http.host", http.host), ("http.port", String(http.port)),
          ("http.max_body_bytes", String(http.maxBodyBytes)), ("http.public_writes_per_minute", String(http.publicWritesPerMinute)),
-         ("http.public_base_url", http.publicBaseURL)]
+         ("http.public_base_url", http.publicBaseURL),
+         ("webhooks.allow_cidrs", webhooks.allowCIDRs.map(\.description).joined(separator: ", ")),
+         ("webhooks.max_concurrency", String(webhooks.maxConcurrency)), ("webhooks.max_per_host", String(webhooks.maxPerHost)),
+         ("webhooks.connect_timeout_seconds", String(webhooks.connectTimeoutSeconds)),
+         ("webhooks.timeout_seconds", String(webhooks.timeoutSeconds)),
+         ("webhooks.retry_schedule", webhooks.retrySchedule.map { Int($0) < 60 ? "\(Int($0))s" : ReminderOffset.format(seconds: Int($0)) }
+            .joined(separator: ", ")),
+         ("webhooks.disable_after_hours", String(webhooks.disableAfterHours)),
+         ("webhooks.secret_overlap_hours", String(webhooks.secretOverlapHours)),
+         ("webhooks.lease_seconds", String(webhooks.leaseSeconds)),
+         ("scheduler.max_wait_seconds", String(scheduler.maxWaitSeconds)),
+         ("reminders.default_offsets", scheduler.reminderDefaults.map(\.description).joined(separator: ", "))]
     }
 }

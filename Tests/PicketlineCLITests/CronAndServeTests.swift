@@ -77,6 +77,7 @@ import Testing
         try "[http]\nport = 9000\n".write(to: good, atomically: true, encoding: .utf8)
         let ok = try cli.run(["config", "check", "--config", good.path], database: false, environment: ["PICKETLINE_LOG_LEVEL": "debug"])
         #expect(ok.status == 0 && ok.stdout.contains("http.port = 9000") && ok.stdout.contains("log.level = debug"))
+        #expect(ok.stdout.contains("webhooks.max_per_host = 8") && ok.stdout.contains("reminders.default_offsets = 24h before, 1h before"))
         let bad = cli.directory.appendingPathComponent("bad.toml")
         try "[http]\nport = ninety\n".write(to: bad, atomically: true, encoding: .utf8)
         let refused = try cli.run(["config", "check", "--config", bad.path], database: false)

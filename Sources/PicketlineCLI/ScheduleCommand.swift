@@ -16,12 +16,14 @@ struct ScheduleCommand: AsyncParsableCommand {
         discussion: """
         Kinds: digest (a digest.due event listing the upcoming public actions of a campaign, an organisation
         or everything, --days ahead), retention (anonymise attendees of actions ended more than --days ago),
-        deliveries-cleanup (delete webhook attempt logs older than --days).
+        deliveries-cleanup (delete webhook attempt logs older than --days), backup (a consistent copy in backups/
+        beside the database, keeping the newest --days copies).
         Catch-up after downtime: skip (default; only on-time fires), once (one fire for all missed), all (each, at most 100).
         `serve` runs the scheduler; `schedule run --once` fires what is due and exits (for cron-driven installs).
         Example:
           picketline schedule add --kind digest --campaign kazakhstan-solidarity --cron "0 9 * * mon" --tz Europe/London
           picketline schedule add --kind retention --days 30 --cron "@daily" --tz UTC --catch-up once
+          picketline schedule add --kind backup --days 14 --cron "15 3 * * *" --tz UTC
           picketline schedule list
         """,
         subcommands: [Add.self, List.self, Remove.self, Pause.self, Resume.self, Run.self, History.self])
@@ -41,7 +43,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         @Option(help: "A unique name; derived from the kind and scope when omitted.") var name: String?
         @Option(help: "Digest only: the campaign (id or slug).") var campaign: String?
         @Option(help: "Digest only: the organisation (id or slug) whose endorsed actions to list.") var organisation: String?
-        @Option(help: "Digest: days ahead to list (7). Retention, deliveries-cleanup: age in days (30).") var days: Int?
+        @Option(help: "Digest: days ahead to list (7). Retention, deliveries-cleanup: age in days (30). Backup: copies kept (7).") var days: Int?
         @Option(help: "skip, once or all.") var catchUp: CatchUpPolicy = .skip
 
         func run(store: SQLiteStore, configuration: Configuration) async throws {

@@ -9,13 +9,17 @@ public enum ScheduleKind: String, Codable, Sendable, CaseIterable {
     case retention
     /// Deletes webhook attempt logs older than `days` (a no-op until the webhook tables exist).
     case deliveriesCleanup = "deliveries-cleanup"
+    /// Writes a consistent copy of the database into `backups/` beside it, keeping the newest
+    /// `days` copies (for this kind, `days` counts copies, not days).
+    case backup
 
-    /// `days` when not given: the digest's horizon, or the age after which data goes.
+    /// `days` when not given: the digest's horizon, the age after which data goes, or the copies kept.
     public var defaultDays: Int {
         switch self {
         case .digest: 7
         case .retention: 30
         case .deliveriesCleanup: 30
+        case .backup: 7
         }
     }
 }

@@ -100,7 +100,9 @@ extension SQLiteStore {
             var firings: [ScheduleFiring] = []
             for fire in fires {
                 guard try db.claimLedger(job: schedule.jobKey, scheduledFor: fire.scheduledFor, at: now) else { continue }
-                let (outboxID, detail) = try db.perform(schedule, fire, at: now)
+                let (outboxID, detail) = try db.perform(schedule, fire, at: now) {
+                    try self.rotatingBackup(keep: schedule.days, at: fire.scheduledFor)
+                }
                 try db.completeLedger(job: schedule.jobKey, scheduledFor: fire.scheduledFor, outboxID: outboxID, detail: detail)
                 firings.append(ScheduleFiring(scheduleID: schedule.id, name: schedule.name, kind: schedule.kind,
                                               scheduledFor: fire.scheduledFor, outboxID: outboxID, detail: detail))
@@ -138,6 +140,31 @@ extension SQLiteStore {
     }
 }
 
+extension SQLiteStore {
+    /// The folder scheduled backups go to: `backups/` beside the database file.
+    public var backupDirectory: String {
+        URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("backups").path
+    }
+
+    /// Writes `backups/picketline-<fire time>.sqlite` through the online backup API (a reader
+    /// connection, so it holds committed data only) and deletes all but the newest `keep` copies.
+    func rotatingBackup(keep: Int, at fireTime: Date) throws -> String {
+        let directory = backupDirectory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let civil = CivilDateTime(epochSeconds: Int64(fireTime.timeIntervalSince1970.rounded(.down)))
+        let name = String(format: "picketline-%04d%02d%02d-%02d%02d%02d.sqlite", civil.year, civil.month, civil.day,
+                          civil.hour, civil.minute, civil.second)
+        _ = try backup(to: (directory as NSString).appendingPathComponent(name))
+        let copies = try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasPrefix("picketline-") && $0.hasSuffix(".sqlite") }
+            .sorted()
+        for old in copies.dropLast(max(1, keep)) {
+            try FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(old))
+        }
+        return "wrote backups/\(name); \(min(copies.count, max(1, keep))) kept"
+    }
+}
+
 extension Database {
     /// The schedule with this id or name.
     func schedule(_ reference: String) throws -> Schedule {
@@ -148,7 +175,7 @@ extension Database {
     }
 
     /// Does what a schedule's kind does, for one fire; returns its outbox event and a summary.
-    func perform(_ schedule: Schedule, _ fire: PlannedFire, at now: Date) throws -> (Int64?, String) {
+    func perform(_ schedule: Schedule, _ fire: PlannedFire, at now: Date, backup: () throws -> String) throws -> (Int64?, String) {
         let cutoff = now.addingTimeInterval(-Double(schedule.days) * 86_400)
         switch schedule.kind {
         case .digest:
@@ -162,6 +189,8 @@ extension Database {
             guard try tableExists("webhook_attempts") else { return (nil, "no webhook attempt log yet; nothing to prune") }
             try execute(sql: "DELETE FROM webhook_attempts WHERE attempted_at < ?", arguments: [cutoff])
             return (nil, "deleted \(changesCount) webhook attempt log\(changesCount == 1 ? "" : "s") older than \(schedule.days) days")
+        case .backup:
+            return (nil, try backup())
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PicketlineTestSupport
 import Testing
 
 @Suite struct CronAndServeTests {
@@ -17,10 +18,15 @@ import Testing
     @Test func serveAnswersAndStopsCleanlyOnSIGTERM() throws {
         let cli = try BinaryRunner(); defer { cli.remove() }
         _ = try cli.ok(["demo"])
+        let receiver = try TestReceiver()
+        defer { receiver.stop() }
+        let allow = ["PICKETLINE_WEBHOOKS_ALLOW_CIDRS": "127.0.0.1/32"]
+        #expect(try cli.run(["webhook", "add", receiver.url("/ok"), "--events", "callout.*"], environment: allow).status == 0)
         let port = 20_000 + Int.random(in: 0..<20_000)
         let process = Process()
         process.executableURL = BinaryRunner.executable
         process.arguments = ["serve", "--database", cli.database, "--port", String(port)]
+        process.environment = ["PATH": "/usr/bin:/bin", "PICKETLINE_WEBHOOKS_ALLOW_CIDRS": "127.0.0.1/32"]
         process.currentDirectoryURL = cli.directory
         let log = Pipe()
         process.standardError = log
@@ -48,6 +54,16 @@ import Testing
         #expect(requestCount() == before + 2)
         let outbox = PrometheusText.parse(httpGet(port: port, path: "/metrics")?.body ?? "").first { $0.name == "picketline_outbox_events" }
         #expect(outbox?.value == 40)
+        // A call-out sent from another process is delivered by serve's dispatcher, and counted.
+        #expect(try cli.run(["callout", "send", "london-picket-kazakhstan-embassy-2022", "--message", "All out!"], environment: allow).status == 0)
+        var delivered: Double?
+        for _ in 0..<150 where delivered == nil {
+            delivered = PrometheusText.parse(httpGet(port: port, path: "/metrics")?.body ?? "")
+                .first { $0.name == "picketline_webhook_attempts_total" && $0.labels["result"] == "delivered" }?.value
+            if delivered == nil { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(delivered == 1)
+        #expect(receiver.requests.contains { $0.path == "/ok" && $0.text.contains("All out!") })
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)

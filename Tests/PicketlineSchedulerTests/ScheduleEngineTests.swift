@@ -222,6 +222,22 @@ import PicketlineScheduler
         #expect(try await fixture.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_attempts") } == 1)
     }
 
+    @Test func aBackupScheduleKeepsTheNewestCopiesAndEachIsASoundDatabase() async throws {
+        let fixture = try SchedulerFixture(); defer { fixture.remove() }
+        let schedule = try await fixture.engine.addSchedule(ScheduleDraft(kind: .backup, cron: "15 3 * * *", timeZone: "UTC", days: 2))
+        try await fixture.runUntil(TestClock.instant("2026-12-04T04:00:00Z"))  // fires on the 2nd, 3rd and 4th
+        let directory = fixture.store.backupDirectory
+        let copies = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sqlite") }.sorted()
+        #expect(copies == ["picketline-20261203-031500.sqlite", "picketline-20261204-031500.sqlite"])
+        for copy in copies {
+            let store = try SQLiteStore(path: (directory as NSString).appendingPathComponent(copy), migrate: false)
+            #expect(try store.healthChecks().allSatisfy(\.ok))
+            try store.close()
+        }
+        let ledger = try await fixture.store.ledger(job: schedule.jobKey, limit: 10)
+        #expect(ledger.count == 3 && ledger.first?.detail == "wrote backups/picketline-20261204-031500.sqlite; 2 kept")
+    }
+
     @Test func aPausedScheduleDoesNotFireAndResumesFromNow() async throws {
         let fixture = try SchedulerFixture(); defer { fixture.remove() }
         let schedule = try await digest(fixture)

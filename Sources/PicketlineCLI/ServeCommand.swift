@@ -44,8 +44,14 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let outboxGauge = Gauge(label: "picketline_outbox_events")
+        let backlogGauge = Gauge(label: "picketline_outbox_backlog_events")
+        let pendingGauge = Gauge(label: "picketline_webhook_deliveries_pending")
         let metrics: @Sendable () async -> String = {
             if let summary = try? store.summary() { outboxGauge.record(summary.events) }
+            if let backlog = try? store.backlog() {
+                backlogGauge.record(backlog.events)
+                pendingGauge.record(backlog.deliveries)
+            }
             return registry.emitToString()
         }
         let readiness: @Sendable () async -> String? = {

@@ -103,6 +103,19 @@ extension SQLiteStore {
             migrations: try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier"))
     }
 
+    /// What is waiting: outbox events not yet expanded into deliveries, and deliveries not yet
+    /// settled. For the `/metrics` gauges.
+    public func backlog() throws -> (events: Int, deliveries: Int) {
+        try pool.read { db in
+            let position = try db.dispatchCursor()
+            let events = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE id > ?", arguments: [position]) ?? 0
+            let deliveries = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM webhook_deliveries WHERE status IN ('pending', 'delivering')
+                """) ?? 0
+            return (events, deliveries)
+        }
+    }
+
     /// Integrity, foreign keys, migrations and sizes: what `picketline doctor` prints.
     public func healthChecks() throws -> [HealthCheck] {
         let status = try migrationStatus()

@@ -63,6 +63,9 @@ import Testing
             if delivered == nil { Thread.sleep(forTimeInterval: 0.1) }
         }
         #expect(delivered == 1)
+        let gauges = PrometheusText.parse(httpGet(port: port, path: "/metrics")?.body ?? "")
+        #expect(gauges.first { $0.name == "picketline_webhook_deliveries_pending" }?.value == 0)
+        #expect(gauges.first { $0.name == "picketline_outbox_backlog_events" } != nil)
         #expect(receiver.requests.contains { $0.path == "/ok" && $0.text.contains("All out!") })
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()

@@ -86,18 +86,6 @@ public enum Validation {
         }
         return code
     }
-
-    /// Parses a raw value of a closed vocabulary, listing the allowed words on failure.
-    public static func choice<T: RawRepresentable & CaseIterable>(_ raw: String, as type: T.Type, field: String) throws -> T
-    where T.RawValue == String {
-        let normal = raw.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: "_", with: " ")
-        if let value = T(rawValue: normal) ?? T(rawValue: normal.replacingOccurrences(of: " ", with: "-"))
-            ?? T(rawValue: raw) {
-            return value
-        }
-        let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
-        throw PicketlineError.invalid(field: field, reason: "\(raw.debugDescription) is not one of: \(allowed)")
-    }
 }
 
 /// Turns a title into a URL-friendly slug ("Picket of the Embassy!" → "picket-of-the-embassy").

@@ -14,44 +14,38 @@ indirect enum Schema: Sendable {
     /// A named schema in `components/schemas`.
     case reference(String)
 
-    /// Checks a JSONSerialization value; throws a 400 naming the field.
-    func check(_ value: Any, name: String) throws {
-        if let problem = problem(value, name: name, components: [:]) {
-            throw APIError.badRequest(name, problem)
-        }
-    }
-
     /// What is wrong with `value`, or nil. `components` resolves references.
-    func problem(_ value: Any, name: String, components: [String: Schema]) -> String? {
-        let isBool = (value as? NSNumber).map { String(cString: $0.objCType) == "c" } ?? false
+    func problem(_ value: Any, name: String, components: [String: Schema]) -> SchemaProblem? {
+        func at(_ message: String) -> SchemaProblem { SchemaProblem(field: name, message: message) }
+        let isBool = isJSONBoolean(value)
         switch self {
         case .string(let format, _):
-            guard let text = value as? String else { return "\(name): must be a string" }
+            guard let text = value as? String else { return at("\(name): must be a string") }
             if format == "date-time", RFC3339.date(from: text) == nil {
-                return "\(name): \(text.debugDescription) is not an RFC 3339 time such as 2026-12-05T12:00:00Z"
+                return at("\(name): \(text.debugDescription) is not an RFC 3339 time such as 2026-12-05T12:00:00Z")
             }
             return nil
         case .enumeration(let allowed):
-            guard let text = value as? String else { return "\(name): must be one of: \(allowed.joined(separator: ", "))" }
-            return allowed.contains(text) ? nil : "\(name): \(text.debugDescription) is not one of: \(allowed.joined(separator: ", "))"
+            guard let text = value as? String else { return at("\(name): must be one of: \(allowed.joined(separator: ", "))") }
+            return allowed.contains(text) ? nil : at("\(name): \(text.debugDescription) is not one of: \(allowed.joined(separator: ", "))")
         case .integer(let minimum, let maximum):
             guard let number = value as? NSNumber, !isBool, number.doubleValue.rounded() == number.doubleValue,
-                  abs(number.doubleValue) < 9e15 else { return "\(name): must be an integer" }
-            if let minimum, number.intValue < minimum { return "\(name): must be at least \(minimum)" }
-            if let maximum, number.intValue > maximum { return "\(name): must be at most \(maximum)" }
+                  abs(number.doubleValue) < 9e15 else { return at("\(name): must be an integer") }
+            if let minimum, number.intValue < minimum { return at("\(name): must be at least \(minimum)") }
+            if let maximum, number.intValue > maximum { return at("\(name): must be at most \(maximum)") }
             return nil
         case .number:
-            return value is NSNumber && !isBool ? nil : "\(name): must be a number"
+            return value is NSNumber && !isBool ? nil : at("\(name): must be a number")
         case .boolean:
-            return isBool ? nil : "\(name): must be true or false"
+            return isBool ? nil : at("\(name): must be true or false")
         case .array(let items):
-            guard let array = value as? [Any] else { return "\(name): must be an array" }
+            guard let array = value as? [Any] else { return at("\(name): must be an array") }
             for (index, item) in array.enumerated() {
                 if let problem = items.problem(item, name: "\(name)[\(index)]", components: components) { return problem }
             }
             return nil
         case .object(let schema):
-            guard let object = value as? [String: Any] else { return "\(name): must be an object" }
+            guard let object = value as? [String: Any] else { return at("\(name): must be an object") }
             return schema.problem(object, path: name, components: components)
         case .reference(let reference):
             guard let resolved = components[reference] else { return nil }
@@ -97,6 +91,17 @@ struct SchemaField: Sendable {
     var description: String?
 }
 
+/// What a schema found wrong: the field (dotted path, `[i]` for items) and a message naming it.
+struct SchemaProblem: Equatable, Sendable {
+    var field: String
+    var message: String
+}
+
+/// JSONSerialization gives booleans as NSNumber too; only they report the C type "c".
+func isJSONBoolean(_ value: Any) -> Bool {
+    (value as? NSNumber).map { String(cString: $0.objCType) == "c" } ?? false
+}
+
 /// An object schema: its fields, closed to others.
 struct BodySchema: Sendable {
     var fields: [SchemaField]
@@ -105,18 +110,19 @@ struct BodySchema: Sendable {
 
     func field(_ name: String) -> SchemaField? { fields.first { $0.name == name } }
 
-    func problem(_ object: [String: Any], path: String, components: [String: Schema]) -> String? {
+    /// The first thing wrong with `object` (unknown, missing, null or mistyped field), or nil.
+    func problem(_ object: [String: Any], path: String, components: [String: Schema]) -> SchemaProblem? {
         func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
         for key in object.keys.sorted() where field(key) == nil {
-            return "\(name(key)): unknown field; allowed: \(fields.map(\.name).joined(separator: ", "))"
+            return SchemaProblem(field: name(key), message: "\(name(key)): unknown field; allowed: \(fields.map(\.name).joined(separator: ", "))")
         }
         for field in fields {
             guard let value = object[field.name] else {
-                if field.required { return "\(name(field.name)): is required" }
+                if field.required { return SchemaProblem(field: name(field.name), message: "\(name(field.name)): is required") }
                 continue
             }
             if value is NSNull {
-                if !field.nullable { return "\(name(field.name)): must not be null" }
+                if !field.nullable { return SchemaProblem(field: name(field.name), message: "\(name(field.name)): must not be null") }
                 continue
             }
             if let problem = field.schema.problem(value, name: name(field.name), components: components) { return problem }

@@ -120,6 +120,17 @@ import Testing
         }
     }
 
+    @Test func aNestedFieldErrorNamesTheNestedField() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let response = try await client.call(.post, "/api/v1/actions", headers: fixture.headers(.admin), json: #"""
+                {"title": "T", "start_date": "2026-12-10 12:00", "time_zone": "UTC", "location": {"location": {"latitude": "north", "longitude": 1}}}
+                """#)
+            #expect(response.status == .badRequest)
+            #expect((try object(response.body)["error"] as? [String: Any])?["field"] as? String == "location.location.latitude")
+        }
+    }
+
     @Test func bodiesOverTheLimitAre413() async throws {
         let fixture = try await APIFixture.make { $0.maxBodyBytes = 2_048 }; defer { fixture.remove() }
         try await fixture.test { client in

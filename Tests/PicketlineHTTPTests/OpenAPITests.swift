@@ -45,7 +45,7 @@ import Testing
                     let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8))
                     let schema: Schema = response.status.code == route.success.status ? route.success.schema! : componentSchemas["Error"]!
                     let problem = schema.problem(json, name: "response", components: componentSchemas)
-                    #expect(problem == nil, "GET \(route.path) as \(who): \(problem ?? "") in \(response.body.prefix(300))")
+                    #expect(problem == nil, "GET \(route.path) as \(who): \(problem?.message ?? "") in \(response.body.prefix(300))")
                     validated += 1
                 }
             }

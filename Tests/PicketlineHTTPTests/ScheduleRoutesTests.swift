@@ -40,6 +40,12 @@ import Testing
             let bad = try await client.call(.post, "/api/v1/actions/embassy-picket/reminders", headers: fixture.headers(.organiser),
                                             json: #"{"offsets": ["soon"]}"#)
             #expect(bad.status == .badRequest)
+            // null (documented: follow the defaults) is accepted although the field is required.
+            let reset = try await client.call(.post, "/api/v1/actions/embassy-picket/reminders", headers: fixture.headers(.organiser),
+                                              json: #"{"offsets": null}"#)
+            #expect(reset.status == .ok)
+            #expect(try await client.call(.post, "/api/v1/actions/embassy-picket/reminders", headers: fixture.headers(.organiser),
+                                          json: "{}").status == .badRequest)
         }
     }
 }

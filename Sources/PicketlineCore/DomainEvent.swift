@@ -61,8 +61,16 @@ public struct OutboxEvent: Codable, Sendable, Equatable, Identifiable {
 /// The JSON conventions used for payloads and `--json` output: snake_case keys,
 /// RFC 3339 UTC instants, sorted keys so that output is stable.
 public enum PicketlineJSON {
-    /// An encoder with the project's conventions.
+    /// An encoder with the project's conventions. Shared and never mutated (encoding is safe from
+    /// any thread), because building one per payload sat on every write's and response's path.
     public static func encoder(pretty: Bool = false) -> JSONEncoder {
+        pretty ? prettyEncoder : compactEncoder
+    }
+
+    private static let compactEncoder = makeEncoder(pretty: false)
+    private static let prettyEncoder = makeEncoder(pretty: true)
+
+    private static func makeEncoder(pretty: Bool) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .custom { date, encoder in

@@ -114,8 +114,10 @@ public protocol Store: Sendable {
     func moveSpeaker(_ id: Int64, to position: Int) async throws -> [LineupEntry]
 
     // Attendance
-    /// Records an RSVP (or updates the same e-mail's earlier one), enforcing capacity.
-    func rsvp(action: String, _ rsvp: RSVP) async throws -> RSVPOutcome
+    /// Records an RSVP (or updates the same e-mail's earlier one), enforcing capacity. With
+    /// `publicOnly`, an action that is not public is reported as not found: that is how an
+    /// anonymous RSVP is checked in the same transaction that records it.
+    func rsvp(action: String, _ rsvp: RSVP, publicOnly: Bool) async throws -> RSVPOutcome
     /// One attendance.
     func attendance(_ id: Int64) async throws -> Attendance
     /// Every attendance of an action in RSVP order.
@@ -162,4 +164,11 @@ public protocol Store: Sendable {
     // Outbox
     /// Outbox events after a position, oldest first.
     func outboxEvents(after position: Int64, limit: Int) async throws -> [OutboxEvent]
+}
+
+extension Store {
+    /// Records an RSVP to any action, whatever its visibility (the CLI and organisers).
+    public func rsvp(action: String, _ rsvp: RSVP) async throws -> RSVPOutcome {
+        try await self.rsvp(action: action, rsvp, publicOnly: false)
+    }
 }

@@ -12,12 +12,18 @@ extension APIService {
                                     field("phone", .string()), field("consent_to_contact", .boolean),
                                     field("status", vocabulary(AttendanceStatus.self), "default accepted")]),
                   success: .json(201, .reference("RSVPReceipt")), errors: [409]) { input in
-                let action = try await visibleAction(try input.parameter("action"), input.caller)
                 let body = input.json
-                let outcome = try await store.rsvp(action: String(action.id), RSVP(
-                    name: try body.required("name"), email: body.string("email"), phone: body.string("phone"),
-                    consentToContact: body.bool("consent_to_contact") ?? false,
-                    status: try body.choice("status", AttendanceStatus.self) ?? .accepted))
+                let rsvp = RSVP(name: try body.required("name"), email: body.string("email"), phone: body.string("phone"),
+                                consentToContact: body.bool("consent_to_contact") ?? false,
+                                status: try body.choice("status", AttendanceStatus.self) ?? .accepted)
+                let outcome: RSVPOutcome
+                if input.caller.isAuthenticated {
+                    let action = try await visibleAction(try input.parameter("action"), input.caller)
+                    outcome = try await store.rsvp(action: String(action.id), rsvp)
+                } else {
+                    // The hot path: visibility is checked in the transaction that records the RSVP.
+                    outcome = try await store.rsvp(action: try input.parameter("action"), rsvp, publicOnly: true)
+                }
                 let attendance = outcome.attendance
                 return try ok(RSVPReceipt(id: attendance.id, actionID: attendance.actionID, status: attendance.status,
                                           waitlisted: attendance.waitlisted, created: outcome.created),

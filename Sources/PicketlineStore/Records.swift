@@ -8,7 +8,34 @@ public protocol SnakeCaseRecord: Codable, FetchableRecord, PersistableRecord {}
 extension SnakeCaseRecord {
     public static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
     public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy {
-        .custom { column in AnyCodingKey(stringValue: PicketlineJSON.camelCase(fromSnakeCase: column)) }
+        .custom { column in AnyCodingKey(stringValue: ColumnKeys.shared.key(for: column)) }
+    }
+}
+
+/// Column name → property name, converted once per column name instead of once per row and column:
+/// the conversion showed up at several per cent of every read in profiles.
+final class ColumnKeys: @unchecked Sendable {
+    static let shared = ColumnKeys()
+    private let lock = NSLock()
+    private var keys: [String: String] = [:]
+
+    func key(for column: String) -> String {
+        if let key = lock.withLock({ keys[column] }) { return key }
+        let key = PicketlineJSON.camelCase(fromSnakeCase: column)
+        lock.withLock { keys[column] = key }
+        return key
+    }
+}
+
+extension Row {
+    /// A vocabulary column (stored as its raw value), with an error naming the column for a value
+    /// this version does not know.
+    func choice<Value: RawRepresentable>(_ column: String) throws -> Value where Value.RawValue == String {
+        let raw: String = try decode(forColumn: column)
+        guard let value = Value(rawValue: raw) else {
+            throw PicketlineError.unavailable(detail: "column \(column) holds \(raw), which this version does not know")
+        }
+        return value
     }
 }
 
@@ -68,7 +95,7 @@ struct ActionRecord: SnakeCaseRecord {
     }
 
     var action: Action {
-        let lines = (try? JSONDecoder().decode([String].self, from: Data(addressLines.utf8))) ?? []
+        let lines = addressLines == "[]" ? [] : (try? JSONDecoder().decode([String].self, from: Data(addressLines.utf8))) ?? []
         return Action(
             id: id, slug: slug, kind: kind, title: title, description: description, target: target,
             location: Location(venue: venue, addressLines: lines, locality: locality, region: region,
@@ -117,7 +144,7 @@ extension Database {
         columns.removeValue(forKey: "id")
         let names = columns.keys.sorted()
         let sql = "INSERT INTO \(R.databaseTableName) (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))"
-        try execute(sql: sql, arguments: StatementArguments(names.map { columns[$0]! }))
+        try cachedStatement(sql: sql).execute(arguments: StatementArguments(names.map { columns[$0]! }))
         return lastInsertedRowID
     }
 }

@@ -146,8 +146,17 @@ extension SQLiteStore {
 
 extension Database {
     /// The action with this id or slug.
+    /// The action an id or a slug names (an id first, as `id(in:)` resolves references).
     func action(_ reference: String) throws -> Action {
-        let id = try id(in: "actions", entity: "action", reference: reference)
-        return try ActionRecord.fetchOne(self, key: id)!.action
+        let trimmed = reference.trimmingCharacters(in: .whitespaces)
+        if let id = Int64(trimmed),
+           let record = try ActionRecord.fetchOne(cachedStatement(sql: "SELECT * FROM actions WHERE id = ?"), arguments: [id]) {
+            return record.action
+        }
+        if let record = try ActionRecord.fetchOne(cachedStatement(sql: "SELECT * FROM actions WHERE slug = ?"),
+                                                  arguments: [trimmed.lowercased()]) {
+            return record.action
+        }
+        throw PicketlineError.notFound(entity: "action", reference: reference)
     }
 }

@@ -38,10 +38,13 @@ struct AttendancePersonalData: Encodable {
 struct HeadcountPayload: Encodable { var headcount: Headcount }
 
 extension SQLiteStore {
-    public func rsvp(action: String, _ rsvp: RSVP) async throws -> RSVPOutcome {
+    public func rsvp(action reference: String, _ rsvp: RSVP, publicOnly: Bool) async throws -> RSVPOutcome {
         let rsvp = try rsvp.validated()
         return try await write { db, now in
-            let action = try db.action(action)
+            let action = try db.action(reference)
+            if publicOnly && action.visibility != .public {
+                throw PicketlineError.notFound(entity: "action", reference: reference)
+            }
             guard action.status != .cancelled else {
                 throw PicketlineError.conflict(field: "action", reason: "\(action.title) is cancelled")
             }
@@ -50,11 +53,13 @@ extension SQLiteStore {
             }
             var existing: Attendance?
             if let email = rsvp.email {
-                existing = try Attendance.filter(Column("action_id") == action.id && Column("email") == email).fetchOne(db)
+                existing = try Attendance.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM attendances WHERE action_id = ? AND email = ?"),
+                    arguments: [action.id, email])
             } else if let phone = rsvp.phone {
-                existing = try Attendance
-                    .filter(Column("action_id") == action.id && Column("phone") == phone && Column("email") == nil)
-                    .fetchOne(db)
+                existing = try Attendance.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM attendances WHERE action_id = ? AND phone = ? AND email IS NULL"),
+                    arguments: [action.id, phone])
             }
             if var attendance = existing {
                 let before = attendance
@@ -82,7 +87,7 @@ extension SQLiteStore {
                 id: 0, actionID: action.id, name: rsvp.name, email: rsvp.email, phone: rsvp.phone,
                 consentToContact: rsvp.consentToContact, status: rsvp.status, waitlisted: waitlisted, attended: false,
                 checkedInAt: nil, createdAt: now, updatedAt: now)
-            attendance.id = try db.insertAssigningID(attendance)
+            attendance.id = try db.insertAttendance(attendance)
             if waitlisted {
                 try db.execute(sql: "UPDATE attendances SET waitlisted_at = ? WHERE id = ?", arguments: [now, attendance.id])
             }
@@ -203,10 +208,10 @@ extension SQLiteStore {
 extension Database {
     /// Places taken: RSVPs that hold a place and are not waitlisted.
     func placesTaken(actionID: Int64) throws -> Int {
-        try Int.fetchOne(self, sql: """
+        try Int.fetchOne(cachedStatement(sql: """
             SELECT COUNT(*) FROM attendances
             WHERE action_id = ? AND NOT waitlisted AND status IN ('accepted', 'tentative')
-            """, arguments: [actionID]) ?? 0
+            """), arguments: [actionID]) ?? 0
     }
 
     func hasFreePlace(action: Action) throws -> Bool {

@@ -101,9 +101,10 @@ extension Database {
     func id(in table: String, entity: String, reference: String) throws -> Int64 {
         let trimmed = reference.trimmingCharacters(in: .whitespaces)
         if let id = Int64(trimmed) {
-            if try Int64.fetchOne(self, sql: "SELECT id FROM \(table) WHERE id = ?", arguments: [id]) != nil { return id }
+            if try Int64.fetchOne(cachedStatement(sql: "SELECT id FROM \(table) WHERE id = ?"), arguments: [id]) != nil { return id }
         }
-        if let id = try Int64.fetchOne(self, sql: "SELECT id FROM \(table) WHERE slug = ?", arguments: [trimmed.lowercased()]) {
+        if let id = try Int64.fetchOne(cachedStatement(sql: "SELECT id FROM \(table) WHERE slug = ?"),
+                                       arguments: [trimmed.lowercased()]) {
             return id
         }
         throw PicketlineError.notFound(entity: entity, reference: reference)
@@ -129,6 +130,6 @@ extension Database {
             type: type, occurredAt: now, subjectType: subject, subjectID: subjectID, actionID: actionID,
             campaignID: campaignID, payload: try PicketlineJSON.string(payload),
             personalData: try personalData.map { try PicketlineJSON.string($0) })
-        _ = try insertAssigningID(event)
+        _ = try insertOutboxEvent(event)
     }
 }

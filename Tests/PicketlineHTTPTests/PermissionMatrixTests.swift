@@ -115,7 +115,7 @@ struct UnusedStore: Store {
     func speaker(_ id: Int64) async throws -> Speaker { fail() }
     func setSpeakerState(_ id: Int64, _ state: ParticipationState) async throws -> Speaker { fail() }
     func moveSpeaker(_ id: Int64, to position: Int) async throws -> [LineupEntry] { fail() }
-    func rsvp(action: String, _ rsvp: RSVP) async throws -> RSVPOutcome { fail() }
+    func rsvp(action: String, _ rsvp: RSVP, publicOnly: Bool) async throws -> RSVPOutcome { fail() }
     func attendance(_ id: Int64) async throws -> Attendance { fail() }
     func attendances(action: String) async throws -> [Attendance] { fail() }
     func setAttendanceStatus(_ id: Int64, _ status: AttendanceStatus) async throws -> Attendance { fail() }

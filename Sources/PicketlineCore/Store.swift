@@ -59,6 +59,10 @@ public struct ActionFilter: Sendable, Equatable {
 /// Implementations: `SQLiteStore` (PicketlineStore); a PostgreSQL one is planned, so the
 /// contract is written in domain terms only.
 public protocol Store: Sendable {
+    /// A number that changes whenever anything is committed, by this process or another, so that
+    /// answers built from the data can be kept until it moves; nil if the store cannot tell.
+    func changeVersion() throws -> Int64?
+
     // Campaigns
     /// Creates a campaign; a taken slug is a conflict on `slug`.
     func createCampaign(_ draft: CampaignDraft) async throws -> Campaign
@@ -167,6 +171,9 @@ public protocol Store: Sendable {
 }
 
 extension Store {
+    /// nil: this store cannot tell cheaply, so nothing read from it is cached.
+    public func changeVersion() throws -> Int64? { nil }
+
     /// Records an RSVP to any action, whatever its visibility (the CLI and organisers).
     public func rsvp(action: String, _ rsvp: RSVP) async throws -> RSVPOutcome {
         try await self.rsvp(action: action, rsvp, publicOnly: false)

@@ -19,7 +19,7 @@ extension APIService {
                     QueryParameter(name: "page", schema: .integer(minimum: 1), description: "1-based page"),
                     QueryParameter(name: "per_page", schema: .integer(minimum: 1, maximum: 100), description: "default 25"),
                   ],
-                  success: .json(200, PageResource<ActionResource>.schema("Action"))) { input in
+                  success: .json(200, PageResource<ActionResource>.schema("Action")), cachedWhenAnonymous: true) { input in
                 let filter = ActionFilter(
                     status: try input.queryChoice("status", ActionStatus.self),
                     visibility: input.caller.isAdmin ? nil : .public,
@@ -60,7 +60,7 @@ extension APIService {
                                      contentType: "text/calendar; charset=utf-8", filename: "\(action.slug).ics")
             },
             Route(method: .get, path: "/api/v1/actions/{action}", summary: "One action", tag: "actions", access: .everyone,
-                  success: .json(200, .reference("Action"))) { input in
+                  success: .json(200, .reference("Action")), cachedWhenAnonymous: true) { input in
                 let action = try await visibleAction(try input.parameter("action"), input.caller)
                 let manager = try await canManage(action, input.caller)
                 return try ok(ActionResource(action, showAddress: manager || action.location.isPublic))
@@ -118,7 +118,7 @@ extension APIService {
             },
             Route(method: .get, path: "/api/v1/actions/{action}/endorsements",
                   summary: "Organisations endorsing an action, callers first (the public sees confirmed ones)", tag: "endorsements",
-                  access: .everyone, success: .json(200, ListResource<EndorsementResource>.schema("Endorsement"))) { input in
+                  access: .everyone, success: .json(200, ListResource<EndorsementResource>.schema("Endorsement")), cachedWhenAnonymous: true) { input in
                 let action = try await visibleAction(try input.parameter("action"), input.caller)
                 let manager = try await canManage(action, input.caller)
                 let entries = try await store.endorsements(ofAction: String(action.id), includeWithdrawn: manager)
@@ -154,7 +154,7 @@ extension APIService {
             // Speakers
             Route(method: .get, path: "/api/v1/actions/{action}/speakers",
                   summary: "The line-up in order (the public sees confirmed speakers)", tag: "speakers", access: .everyone,
-                  success: .json(200, ListResource<SpeakerResource>.schema("Speaker"))) { input in
+                  success: .json(200, ListResource<SpeakerResource>.schema("Speaker")), cachedWhenAnonymous: true) { input in
                 let action = try await visibleAction(try input.parameter("action"), input.caller)
                 let manager = try await canManage(action, input.caller)
                 let lineup = try await store.lineup(action: String(action.id), includeWithdrawn: manager)

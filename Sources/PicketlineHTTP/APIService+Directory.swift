@@ -32,7 +32,7 @@ extension APIService {
 
             // Campaigns
             Route(method: .get, path: "/api/v1/campaigns", summary: "Campaigns by name", tag: "campaigns", access: .everyone,
-                  success: .json(200, ListResource<CampaignResource>.schema("Campaign"))) { _ in
+                  success: .json(200, ListResource<CampaignResource>.schema("Campaign")), cachedWhenAnonymous: true) { _ in
                 try ok(ListResource(items: try await store.campaigns().map(CampaignResource.init)))
             },
             Route(method: .post, path: "/api/v1/campaigns", summary: "Create a campaign", tag: "campaigns", access: .admin,
@@ -43,7 +43,7 @@ extension APIService {
                 return try ok(CampaignResource(campaign), .created)
             },
             Route(method: .get, path: "/api/v1/campaigns/{campaign}", summary: "One campaign", tag: "campaigns", access: .everyone,
-                  success: .json(200, .reference("Campaign"))) { input in
+                  success: .json(200, .reference("Campaign")), cachedWhenAnonymous: true) { input in
                 try ok(CampaignResource(try await store.campaign(try input.parameter("campaign"))))
             },
             Route(method: .patch, path: "/api/v1/campaigns/{campaign}", summary: "Change a campaign", tag: "campaigns", access: .admin,
@@ -56,7 +56,7 @@ extension APIService {
 
             // Organisations
             Route(method: .get, path: "/api/v1/organisations", summary: "Organisations by name", tag: "organisations",
-                  access: .everyone, success: .json(200, ListResource<OrganisationResource>.schema("Organisation"))) { _ in
+                  access: .everyone, success: .json(200, ListResource<OrganisationResource>.schema("Organisation")), cachedWhenAnonymous: true) { _ in
                 try ok(ListResource(items: try await store.organisations().map(OrganisationResource.init)))
             },
             Route(method: .post, path: "/api/v1/organisations", summary: "Register an organisation", tag: "organisations",
@@ -73,7 +73,7 @@ extension APIService {
                 return try ok(OrganisationResource(organisation), .created)
             },
             Route(method: .get, path: "/api/v1/organisations/{organisation}", summary: "One organisation", tag: "organisations",
-                  access: .everyone, success: .json(200, .reference("Organisation"))) { input in
+                  access: .everyone, success: .json(200, .reference("Organisation")), cachedWhenAnonymous: true) { input in
                 try ok(OrganisationResource(try await store.organisation(try input.parameter("organisation"))))
             },
             Route(method: .patch, path: "/api/v1/organisations/{organisation}",
@@ -93,7 +93,7 @@ extension APIService {
             },
             Route(method: .get, path: "/api/v1/organisations/{organisation}/endorsements",
                   summary: "The public actions an organisation has confirmed it supports", tag: "organisations", access: .everyone,
-                  success: .json(200, ListResource<EndorsedActionResource>.schema("EndorsedAction"))) { input in
+                  success: .json(200, ListResource<EndorsedActionResource>.schema("EndorsedAction")), cachedWhenAnonymous: true) { input in
                 let organisation = try await store.organisation(try input.parameter("organisation"))
                 let admin = input.caller.isAdmin
                 let items = try await store.endorsements(byOrganisation: String(organisation.id), includeWithdrawn: false)

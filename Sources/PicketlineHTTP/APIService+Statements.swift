@@ -16,7 +16,7 @@ extension APIService {
         [
             Route(method: .get, path: "/api/v1/statements", summary: "Statements, newest first", tag: "statements", access: .everyone,
                   query: [QueryParameter(name: "campaign", schema: .string(), description: "only this campaign")],
-                  success: .json(200, ListResource<StatementResource>.schema("Statement"))) { input in
+                  success: .json(200, ListResource<StatementResource>.schema("Statement")), cachedWhenAnonymous: true) { input in
                 let admin = input.caller.isAdmin
                 let statements = try await store.statements(campaign: input.query("campaign"))
                     .filter { admin || ($0.visibility == .public && $0.status != .withdrawn) }
@@ -34,7 +34,7 @@ extension APIService {
                 return try ok(StatementResource(statement), .created)
             },
             Route(method: .get, path: "/api/v1/statements/{statement}", summary: "One statement with its demands", tag: "statements",
-                  access: .everyone, success: .json(200, .reference("Statement"))) { input in
+                  access: .everyone, success: .json(200, .reference("Statement")), cachedWhenAnonymous: true) { input in
                 try ok(StatementResource(try await visibleStatement(try input.parameter("statement"), input.caller)))
             },
             Route(method: .patch, path: "/api/v1/statements/{statement}",
@@ -58,7 +58,7 @@ extension APIService {
             },
             Route(method: .get, path: "/api/v1/statements/{statement}/signatures", summary: "Signatories in signing order",
                   tag: "statements", access: .everyone,
-                  success: .json(200, ListResource<SignatureResource>.schema("Signature"))) { input in
+                  success: .json(200, ListResource<SignatureResource>.schema("Signature")), cachedWhenAnonymous: true) { input in
                 let statement = try await visibleStatement(try input.parameter("statement"), input.caller)
                 let signatures = try await store.signatures(statement: String(statement.id), includeWithdrawn: input.caller.isAdmin)
                 return try ok(ListResource(items: signatures.map(SignatureResource.init)))

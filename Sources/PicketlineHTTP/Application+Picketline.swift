@@ -19,6 +19,7 @@ public func buildRouter(store: any Store, tokens: any TokenStore, configuration:
     let service = APIService(store: store, configuration: configuration, clock: clock, readiness: readiness, metrics: metrics,
                              webhooks: webhooks, schedules: schedules)
     let limiter = RateLimiter(perMinute: configuration.publicWritesPerMinute, clock: clock)
+    let cache = ResponseCache()
     // Routes with a literal suffix ({action}.ics) go first so that the plain capture does not take them.
     let routes = service.routes.sorted { ($0.path.contains("}.") ? 0 : 1) < ($1.path.contains("}.") ? 0 : 1) }
     for route in routes {
@@ -42,7 +43,15 @@ public func buildRouter(store: any Store, tokens: any TokenStore, configuration:
             if let schema = route.body {
                 body = try await JSONBody.object(request, limit: configuration.maxBodyBytes, schema: schema)
             }
-            return try await route.handler(RouteInput(request: request, context: context, body: body))
+            let input = RouteInput(request: request, context: context, body: body)
+            if route.cachedWhenAnonymous, !context.caller.isAuthenticated, let version = try? store.changeVersion() {
+                let key = request.uri.description
+                if let kept = cache.response(for: key, version: version) { return kept }
+                let response = try await route.handler(input)
+                if response.status == .ok { cache.keep(response, for: key, version: version) }
+                return response
+            }
+            return try await route.handler(input)
         }
     }
     return router

@@ -95,6 +95,9 @@ struct Route: Sendable {
     var success: Success
     /// Error statuses this route can answer with, besides 500.
     var errors: [Int] = []
+    /// For anonymous callers the answer depends only on the URI and the stored data (not on the
+    /// time or the caller), so it is kept in the `ResponseCache` until the data changes.
+    var cachedWhenAnonymous = false
     var handler: @Sendable (RouteInput) async throws -> Response
 
     /// Path parameter names, in order.

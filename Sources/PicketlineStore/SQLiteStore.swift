@@ -16,6 +16,7 @@ public final class SQLiteStore: Store {
     let pool: DatabasePool
     let clock: any WallClock
     let groupCommit: GroupCommit
+    let changes: ChangeWatch
     /// The reminder offsets of actions whose own policy and campaign say nothing.
     let reminderDefaults: [ReminderOffset]
     /// The database file.
@@ -42,6 +43,7 @@ public final class SQLiteStore: Store {
         self.path = path
         self.clock = clock
         groupCommit = GroupCommit(pool: pool)
+        changes = ChangeWatch(path: path)
         self.reminderDefaults = reminderDefaults
         if migrate { try self.migrate() }
     }
@@ -62,7 +64,13 @@ public final class SQLiteStore: Store {
     }
 
     /// Closes the database; later calls fail.
-    public func close() throws { try pool.close() }
+    public func close() throws {
+        try changes.close()
+        try pool.close()
+    }
+
+    /// Moves whenever a transaction commits, in this process or another (SQLite's `data_version`).
+    public func changeVersion() throws -> Int64? { try changes.version() }
 
     // MARK: Transactions
 

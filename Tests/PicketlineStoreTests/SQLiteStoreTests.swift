@@ -133,3 +133,22 @@ import PicketlineCore
         #expect(events.count == 10 && Set(events.map(\.subjectID)).count == 10)
     }
 }
+
+@Suite struct ChangeVersionTests {
+    @Test func theVersionMovesOnEveryCommitFromAnyConnectionAndOnlyThen() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        let start = try #require(try fixture.store.changeVersion())
+        _ = try await fixture.store.actions(ActionFilter(), page: .first)
+        #expect(try fixture.store.changeVersion() == start)
+        let action = try await fixture.upcomingAction()
+        let afterOwnWrite = try #require(try fixture.store.changeVersion())
+        #expect(afterOwnWrite != start)
+        let other = try fixture.secondStore()
+        _ = try await other.rsvp(action: action.slug, RSVP(name: "Ada", email: "ada@example.org"))
+        #expect(try fixture.store.changeVersion() != afterOwnWrite)
+        // A write that fails (rolled back) leaves it where it was.
+        let settled = try fixture.store.changeVersion()
+        await #expect(throws: PicketlineError.self) { _ = try await other.rsvp(action: "no-such-action", RSVP(name: "B", email: "b@example.org")) }
+        #expect(try fixture.store.changeVersion() == settled)
+    }
+}

@@ -25,9 +25,9 @@ extension APIService {
                     outcome = try await store.rsvp(action: try input.parameter("action"), rsvp, publicOnly: true)
                 }
                 let attendance = outcome.attendance
-                return try ok(RSVPReceipt(id: attendance.id, actionID: attendance.actionID, status: attendance.status,
-                                          waitlisted: attendance.waitlisted, created: outcome.created),
-                              outcome.created ? .created : .ok)
+                let receipt = RSVPReceipt(id: attendance.id, actionID: attendance.actionID, status: attendance.status,
+                                          waitlisted: attendance.waitlisted, created: outcome.created)
+                return JSONBody.response(outcome.created ? .created : .ok, json: receipt.json)
             },
             Route(method: .get, path: "/api/v1/actions/{action}/attendances.csv", summary: "An action's RSVPs as CSV (personal data)",
                   tag: "feeds", access: .organiser, success: .text("text/csv")) { input in

@@ -14,6 +14,12 @@ enum JSONBody {
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// A response with a JSON body already written.
+    static func response(_ status: HTTPResponse.Status, json: String) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: json)))
+    }
+
     /// A response with a text body of the given media type.
     static func text(_ text: String, contentType: String, status: HTTPResponse.Status = .ok, filename: String? = nil) -> Response {
         var headers: HTTPFields = [.contentType: contentType]

@@ -18,9 +18,11 @@ struct RequestLogger: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[Self.header] = id
         let elapsed = ContinuousClock.now - start
+        // Tenths of a millisecond, without `String(format:)` (it showed in profiles of every request).
+        let tenths = elapsed.components.seconds * 10_000 + elapsed.components.attoseconds / 100_000_000_000_000
         context.logger.info("request", metadata: [
             "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
-            "ms": "\(String(format: "%.1f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))",
+            "ms": "\(tenths / 10).\(tenths % 10)",
         ])
         return response
     }

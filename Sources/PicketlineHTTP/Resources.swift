@@ -238,6 +238,17 @@ struct RSVPReceipt: Codable, Sendable {
     var waitlisted: Bool
     var created: Bool
 
+    /// The same text `PicketlineJSON` would give, written directly (every RSVP answers with it).
+    var json: String {
+        var writer = JSONObjectWriter(capacity: 96)
+        writer.field("action_id", actionID)
+        writer.field("created", created)
+        writer.field("id", id)
+        writer.field("status", status.rawValue)
+        writer.field("waitlisted", waitlisted)
+        return writer.string
+    }
+
     static let schema = Schema.object(BodySchema([
         field("id", .integer(), required: true), field("action_id", .integer(), required: true),
         field("status", vocabulary(AttendanceStatus.self), required: true),

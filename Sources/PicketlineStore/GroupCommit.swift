@@ -34,15 +34,24 @@ final class GroupCommit: @unchecked Sendable {
             let outcome = OutcomeBox<T>()
             let job = Job(
                 run: { db in
+                    // Savepoint statements are cached: GRDB's `inSavepoint` compiles them afresh
+                    // for every job, which showed in profiles of the RSVP path.
                     do {
-                        var value: T?
-                        try db.inSavepoint {
-                            value = try body(db)
-                            return .commit
-                        }
-                        outcome.result = .success(value!)
+                        try db.cachedStatement(sql: "SAVEPOINT job").execute()
                     } catch {
                         outcome.result = .failure(error)
+                        return
+                    }
+                    do {
+                        let value = try body(db)
+                        try db.cachedStatement(sql: "RELEASE SAVEPOINT job").execute()
+                        outcome.result = .success(value)
+                    } catch {
+                        outcome.result = .failure(error)
+                        // Undo this job alone; if SQLite already rolled the whole transaction
+                        // back, `drain` notices and fails the batch.
+                        try? db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT job").execute()
+                        try? db.cachedStatement(sql: "RELEASE SAVEPOINT job").execute()
                     }
                 },
                 finish: { commitError in
@@ -74,7 +83,12 @@ final class GroupCommit: @unchecked Sendable {
             do {
                 try pool.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
-                        for job in batch { job.run(db) }
+                        for job in batch {
+                            job.run(db)
+                            // Some errors (a full disk, an interrupt) end the whole transaction:
+                            // the jobs before this one are lost too, so the batch fails as one.
+                            guard db.isInsideTransaction else { throw GroupCommitError.transactionAborted }
+                        }
                         return .commit
                     }
                 }
@@ -84,6 +98,11 @@ final class GroupCommit: @unchecked Sendable {
             }
         }
     }
+}
+
+enum GroupCommitError: Error, CustomStringConvertible {
+    case transactionAborted
+    var description: String { "the database abandoned the transaction; nothing in it was saved" }
 }
 
 /// Holds one write's result between the savepoint and the commit; touched only on the writer queue

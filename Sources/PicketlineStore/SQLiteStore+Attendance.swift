@@ -20,6 +20,20 @@ struct AttendancePayload: Encodable {
                                            waitlisted: attendance.waitlisted, attended: attendance.attended)
         self.previousStatus = previousStatus
     }
+
+    /// The same text `PicketlineJSON` would give, written directly (the RSVP path).
+    var json: String {
+        var inner = JSONObjectWriter()
+        inner.field("action_id", attendance.actionID)
+        inner.field("attended", attendance.attended)
+        inner.field("id", attendance.id)
+        inner.field("status", attendance.status.rawValue)
+        inner.field("waitlisted", attendance.waitlisted)
+        var outer = JSONObjectWriter()
+        outer.field("attendance", object: inner)
+        outer.field("previous_status", previousStatus?.rawValue)
+        return outer.string
+    }
 }
 
 /// Names and contact details: only for subscriptions granted personal data.
@@ -32,6 +46,16 @@ struct AttendancePersonalData: Encodable {
     init(_ attendance: Attendance) {
         name = attendance.name; email = attendance.email; phone = attendance.phone
         consentToContact = attendance.consentToContact
+    }
+
+    /// The same text `PicketlineJSON` would give, written directly (the RSVP path).
+    var json: String {
+        var writer = JSONObjectWriter()
+        writer.field("consent_to_contact", consentToContact)
+        writer.field("email", email)
+        writer.field("name", name)
+        writer.field("phone", phone)
+        return writer.string
     }
 }
 
@@ -93,7 +117,8 @@ extension SQLiteStore {
             }
             try db.appendEvent(EventType.attendanceCreated, subject: "attendance", subjectID: attendance.id,
                                actionID: action.id, campaignID: action.campaignID, at: now,
-                               payload: AttendancePayload(attendance), personalData: AttendancePersonalData(attendance))
+                               payloadJSON: AttendancePayload(attendance).json,
+                               personalDataJSON: AttendancePersonalData(attendance).json)
             return RSVPOutcome(attendance: attendance, created: true)
         }
     }

@@ -132,12 +132,19 @@ extension Database {
     /// Appends a domain event to the outbox in the current transaction.
     func appendEvent(_ type: String, subject: String, subjectID: Int64, actionID: Int64? = nil, campaignID: Int64? = nil,
                      at now: Date, payload: some Encodable, personalData: (some Encodable)? = Optional<String>.none) throws {
+        try appendEvent(type, subject: subject, subjectID: subjectID, actionID: actionID, campaignID: campaignID, at: now,
+                        payloadJSON: try PicketlineJSON.string(payload),
+                        personalDataJSON: try personalData.map { try PicketlineJSON.string($0) })
+    }
+
+    /// Appends a domain event whose payload is already JSON text.
+    func appendEvent(_ type: String, subject: String, subjectID: Int64, actionID: Int64?, campaignID: Int64?,
+                     at now: Date, payloadJSON: String, personalDataJSON: String?) throws {
         let event = OutboxEvent(
             id: 0,
             eventID: "evt_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased(),
             type: type, occurredAt: now, subjectType: subject, subjectID: subjectID, actionID: actionID,
-            campaignID: campaignID, payload: try PicketlineJSON.string(payload),
-            personalData: try personalData.map { try PicketlineJSON.string($0) })
+            campaignID: campaignID, payload: payloadJSON, personalData: personalDataJSON)
         _ = try insertOutboxEvent(event)
     }
 }

@@ -73,6 +73,10 @@ import Testing
             let receipt = try object(first.body)
             #expect(receipt["created"] as? Bool == true && receipt["waitlisted"] as? Bool == false)
             #expect(!first.body.contains("grace@example.org") && !first.body.contains("Grace"))
+            // Written by hand for speed, spelled as the encoder spells it.
+            let expected = RSVPReceipt(id: Int64(receipt["id"] as! Int), actionID: fixture.publicAction.id, status: .accepted,
+                                       waitlisted: false, created: true)
+            #expect(first.body == (try PicketlineJSON.string(expected)))
             let again = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances",
                                               json: #"{"name": "Grace H", "email": "GRACE@example.org", "status": "tentative"}"#)
             let againID = try object(again.body)["id"] as? Int

@@ -73,3 +73,18 @@ import PicketlineCore
         }
     }
 }
+
+@Suite struct AttendancePayloadTextTests {
+    @Test(arguments: [nil, AttendanceStatus.tentative])
+    func writtenPayloadsMatchTheEncoder(previous: AttendanceStatus?) throws {
+        for (email, phone) in [("ada@example.org", nil), (nil, "+44 20 7946 0000"), ("a\"b@example.org", "+1 (555) 010")] as [(String?, String?)] {
+            let attendance = Attendance(
+                id: 7, actionID: 3, name: "Ada \"Countess\" Lovelace / Zoë", email: email, phone: phone, consentToContact: email != nil,
+                status: .accepted, waitlisted: phone != nil, attended: false, checkedInAt: nil, createdAt: .now, updatedAt: .now)
+            let payload = AttendancePayload(attendance, previousStatus: previous)
+            #expect(payload.json == (try PicketlineJSON.string(payload)))
+            let personal = AttendancePersonalData(attendance)
+            #expect(personal.json == (try PicketlineJSON.string(personal)))
+        }
+    }
+}

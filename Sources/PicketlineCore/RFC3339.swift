@@ -28,9 +28,15 @@ public enum RFC3339 {
     }
 
     /// "2022-01-08 12:00:00.000" in UTC, milliseconds truncated: the text form SQLite stores dates
-    /// in (the same as GRDB's), written without a `DateFormatter`.
+    /// in (the same as GRDB's), written without a `DateFormatter`. A date read back from that text
+    /// is a whole number of milliseconds only up to floating-point error, so a value within a
+    /// microsecond below the next millisecond counts as that millisecond: writing a date that was
+    /// read gives the same text again (tested), instead of creeping back a millisecond a save.
     public static func databaseString(from date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let exact = date.timeIntervalSince1970 * 1000
+        var rounded = exact.rounded(.down)
+        if exact - rounded > 0.999 { rounded += 1 }
+        let milliseconds = Int64(rounded)
         let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
         var text = DigitWriter(capacity: 23)
         text.date(CivilDateTime(epochSeconds: seconds), separator: UInt8(ascii: " "))

@@ -7,6 +7,12 @@ public protocol SnakeCaseRecord: Codable, FetchableRecord, PersistableRecord {}
 
 extension SnakeCaseRecord {
     public static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
+    /// Every record writes dates with the one function the hand-written mappings use, so a time
+    /// stored by one and compared with another's (a reminder's due time against its action's
+    /// start) agrees to the millisecond.
+    public static var databaseDateEncodingStrategy: DatabaseDateEncodingStrategy {
+        .custom { RFC3339.databaseString(from: $0) }
+    }
     public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy {
         .custom { column in AnyCodingKey(stringValue: ColumnKeys.shared.key(for: column)) }
     }

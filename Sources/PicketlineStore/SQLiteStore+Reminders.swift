@@ -177,8 +177,9 @@ extension SQLiteStore: SchedulerStore {
     }
 }
 
-/// Instants read back from the database carry millisecond precision.
-func sameInstant(_ a: Date, _ b: Date) -> Bool { abs(a.timeIntervalSince(b)) < 0.001 }
+/// Instants read back from the database carry millisecond precision, and a time derived from
+/// another (start minus an offset) may truncate to the millisecond below: within 1.5 ms is the same.
+func sameInstant(_ a: Date, _ b: Date) -> Bool { abs(a.timeIntervalSince(b)) < 0.0015 }
 
 extension Database {
     /// Sets (or with nil removes) the policy row of an action or a campaign.

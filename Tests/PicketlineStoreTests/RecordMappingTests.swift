@@ -13,6 +13,22 @@ import PicketlineCore
         #expect(RFC3339.databaseString(from: date) == String.fromDatabaseValue(date.databaseValue))
     }
 
+    /// A date read back and written again keeps its text, for any microsecond (a seeded sweep).
+    @Test func databaseStringsSurviveARoundTrip() throws {
+        var generator = SeededGenerator(seed: 0x5EED)
+        for _ in 0..<20_000 {
+            let date = Date(timeIntervalSince1970: Double.random(in: 0..<4_102_444_800, using: &generator))
+            let text = RFC3339.databaseString(from: date)
+            let readBack = try #require(Date.fromDatabaseValue(text.databaseValue))
+            #expect(RFC3339.databaseString(from: readBack) == text)
+            #expect(abs(readBack.timeIntervalSince(date)) < 0.001)
+            // A time derived from a stored one, as reminders are from their action's start.
+            let derived = readBack.addingTimeInterval(-3_600)
+            let derivedText = RFC3339.databaseString(from: derived)
+            #expect(RFC3339.databaseString(from: try #require(Date.fromDatabaseValue(derivedText.databaseValue))) == derivedText)
+        }
+    }
+
     @Test func rfc3339StringsInZonesKeepTheirOffsets() throws {
         let date = Date(timeIntervalSince1970: 1_711_846_800)  // 2024-03-31T01:00:00Z, London has just gone to BST
         #expect(RFC3339.string(from: date) == "2024-03-31T01:00:00Z")
@@ -86,5 +102,18 @@ import PicketlineCore
             let personal = AttendancePersonalData(attendance)
             #expect(personal.json == (try PicketlineJSON.string(personal)))
         }
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so the sweep is the same on every run.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

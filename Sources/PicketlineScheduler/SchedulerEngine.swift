@@ -104,6 +104,22 @@ public struct SchedulerEngine: Sendable {
         return min(max(next.timeIntervalSince(clock.now()), 0), settings.maxWait)
     }
 
+    /// How long to wait after a pass that looked at `passTime` and produced `report`.
+    public func delayAfterPass(at passTime: Date, report: FireReport) async throws -> TimeInterval {
+        Self.delay(nextDue: try await nextDueTime(), passTime: passTime, passDidSomething: !report.isEmpty,
+                   now: clock.now(), maxWait: settings.maxWait)
+    }
+
+    /// Until the next due time, at most `maxWait`; at once if it fell due after the pass looked
+    /// (reminders a few milliseconds apart do). Only something that was already due when the pass
+    /// looked and still is — another process holds it, or it was just moved — waits a second, so
+    /// that the loop does not spin on it.
+    public static func delay(nextDue: Date?, passTime: Date, passDidSomething: Bool, now: Date, maxWait: TimeInterval) -> TimeInterval {
+        guard let nextDue else { return maxWait }
+        if nextDue <= passTime && !passDidSomething { return min(1, maxWait) }
+        return min(max(nextDue.timeIntervalSince(now), 0), maxWait)
+    }
+
     // Managing schedules: these need the cron parser, so they live here rather than in the store.
 
     /// Checks the expression and adds the schedule with its first fire time after now.

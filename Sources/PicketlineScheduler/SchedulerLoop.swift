@@ -19,12 +19,10 @@ public final class SchedulerLoop: Sendable {
         while !Task.isCancelled {
             var delay: TimeInterval
             do {
-                let report = try await engine.fireDue()
+                let passTime = engine.clock.now()
+                let report = try await engine.fireDue(at: passTime)
                 if !report.isEmpty { onReport(report) }
-                delay = try await engine.delayUntilNextWake()
-                // Something is due that this pass could not settle (another process holds
-                // it, or it was just moved): look again shortly rather than spin.
-                if delay == 0 && report.isEmpty { delay = min(1, engine.settings.maxWait) }
+                delay = try await engine.delayAfterPass(at: passTime, report: report)
             } catch {
                 if Task.isCancelled { break }
                 onError(error)

@@ -46,7 +46,7 @@ final class WallClockTimer: Sendable {
                         return true
                     }
                     state.waiter = continuation
-                    state.source.schedule(wallDeadline: .now() + max(seconds, 0), leeway: .milliseconds(10))
+                    state.source.schedule(wallDeadline: .now() + max(seconds, 0), leeway: .milliseconds(1))
                     return false
                 }
                 if returnAtOnce { continuation.resume() }

@@ -36,6 +36,20 @@ public enum EventType {
 /// `payload` is JSON safe for any subscriber; `personalData` holds attendee names, e-mails
 /// and phones, which only subscriptions granted personal data may receive.
 public struct OutboxEvent: Codable, Sendable, Equatable, Identifiable {
+    /// `evt_` and 32 lower-case hex digits of a random UUID.
+    public static func newEventID() -> String {
+        let hex = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = Array("evt_".utf8)
+        text.reserveCapacity(36)
+        withUnsafeBytes(of: UUID().uuid) { bytes in
+            for byte in bytes {
+                text.append(hex[Int(byte >> 4)])
+                text.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
     /// Monotonic position in the outbox.
     public var id: Int64
     /// Globally unique id (`evt_…`); webhooks derive their idempotency key from it.

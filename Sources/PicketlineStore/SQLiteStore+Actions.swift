@@ -148,7 +148,7 @@ extension Database {
     /// The action with this id or slug.
     /// The action an id or a slug names (an id first, as `id(in:)` resolves references).
     func action(_ reference: String) throws -> Action {
-        let trimmed = reference.trimmingCharacters(in: .whitespaces)
+        let trimmed = reference.trimmedWhitespace
         if let id = Int64(trimmed),
            let record = try ActionRecord.fetchOne(cachedStatement(sql: "SELECT * FROM actions WHERE id = ?"), arguments: [id]) {
             return record.action

@@ -112,7 +112,7 @@ public final class SQLiteStore: Store {
 extension Database {
     /// Resolves an id or a slug in a table with a `slug` column.
     func id(in table: String, entity: String, reference: String) throws -> Int64 {
-        let trimmed = reference.trimmingCharacters(in: .whitespaces)
+        let trimmed = reference.trimmedWhitespace
         if let id = Int64(trimmed) {
             if try Int64.fetchOne(cachedStatement(sql: "SELECT id FROM \(table) WHERE id = ?"), arguments: [id]) != nil { return id }
         }
@@ -147,7 +147,7 @@ extension Database {
                      at now: Date, payloadJSON: String, personalDataJSON: String?) throws {
         let event = OutboxEvent(
             id: 0,
-            eventID: "evt_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased(),
+            eventID: OutboxEvent.newEventID(),
             type: type, occurredAt: now, subjectType: subject, subjectID: subjectID, actionID: actionID,
             campaignID: campaignID, payload: payloadJSON, personalData: personalDataJSON)
         _ = try insertOutboxEvent(event)

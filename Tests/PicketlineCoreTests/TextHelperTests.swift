@@ -1,0 +1,19 @@
+import Foundation
+import Testing
+@testable import PicketlineCore
+
+@Suite struct TextHelperTests {
+    @Test(arguments: ["", " ", "Ada", "  Ada Lovelace \n", "\tx", "x\u{2003}", "\u{200B}zero width\u{200B}", "é ", "\u{85}next line"])
+    func trimmingMatchesFoundation(text: String) {
+        #expect(text.trimmedWhitespace == text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    @Test func eventIDsAreEvtAnd32HexDigitsAndDiffer() {
+        let ids = (0..<1_000).map { _ in OutboxEvent.newEventID() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(20) {
+            #expect(id.hasPrefix("evt_") && id.count == 36)
+            #expect(id.dropFirst(4).allSatisfy { "0123456789abcdef".contains($0) })
+        }
+    }
+}

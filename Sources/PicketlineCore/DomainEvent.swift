@@ -36,15 +36,18 @@ public enum EventType {
 /// `payload` is JSON safe for any subscriber; `personalData` holds attendee names, e-mails
 /// and phones, which only subscriptions granted personal data may receive.
 public struct OutboxEvent: Codable, Sendable, Equatable, Identifiable {
-    /// `evt_` and 32 lower-case hex digits of a random UUID.
+    /// `evt_` and 32 lower-case hex digits: 128 random bits from the system generator
+    /// (`getrandom`; Foundation's `UUID()` opened and closed /dev/urandom every time).
     public static func newEventID() -> String {
         let hex = Array("0123456789abcdef".utf8)
         var text: [UInt8] = Array("evt_".utf8)
         text.reserveCapacity(36)
-        withUnsafeBytes(of: UUID().uuid) { bytes in
-            for byte in bytes {
-                text.append(hex[Int(byte >> 4)])
-                text.append(hex[Int(byte & 0x0F)])
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2 {
+            var word = generator.next()
+            for _ in 0..<16 {
+                text.append(hex[Int(word & 0x0F)])
+                word >>= 4
             }
         }
         return String(decoding: text, as: UTF8.self)
@@ -144,4 +147,18 @@ public struct AnyCodingKey: CodingKey {
     public var intValue: Int?
     public init(stringValue: String) { self.stringValue = stringValue }
     public init(intValue: Int) { self.stringValue = String(intValue); self.intValue = intValue }
+}
+
+extension UUID {
+    /// A random (version 4) UUID from the system generator, without Foundation's file reads.
+    public static func random() -> UUID {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (generator.next() as UInt64, generator.next() as UInt64)
+        return withUnsafeMutableBytes(of: &bytes) { raw in
+            raw[6] = (raw[6] & 0x0F) | 0x40  // version 4
+            raw[8] = (raw[8] & 0x3F) | 0x80  // RFC 4122 variant
+            return UUID(uuid: (raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[7],
+                               raw[8], raw[9], raw[10], raw[11], raw[12], raw[13], raw[14], raw[15]))
+        }
+    }
 }

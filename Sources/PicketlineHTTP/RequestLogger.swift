@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import Logging
+import PicketlineCore
 
 /// Gives every request an id (the client's `X-Request-ID` if it sent a sane one), puts it in the
 /// logger's metadata and the response headers, and logs one line per request.
@@ -11,7 +12,7 @@ struct RequestLogger: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let sent = request.headers[Self.header].flatMap { $0.count <= 64 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } ? $0 : nil }
-        let id = sent ?? UUID().uuidString.lowercased()
+        let id = sent ?? UUID.random().uuidString.lowercased()
         var context = context
         context.logger[metadataKey: "request_id"] = "\(id)"
         let start = ContinuousClock.now

@@ -8,6 +8,16 @@ import Testing
         #expect(text.trimmedWhitespace == text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    @Test func randomUUIDsAreVersion4() {
+        let ids = (0..<1_000).map { _ in UUID.random() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(50) {
+            let text = id.uuidString.lowercased()
+            #expect(Array(text)[14] == "4" && "89ab".contains(Array(text)[19]))
+            #expect(UUID(uuidString: text) == id)
+        }
+    }
+
     @Test func eventIDsAreEvtAnd32HexDigitsAndDiffer() {
         let ids = (0..<1_000).map { _ in OutboxEvent.newEventID() }
         #expect(Set(ids).count == ids.count)

@@ -18,6 +18,13 @@ import Testing
         }
     }
 
+    @Test func eventIDsGrowWithTime() {
+        let earlier = OutboxEvent.newEventID(at: Date(timeIntervalSince1970: 1_796_115_600))
+        let later = OutboxEvent.newEventID(at: Date(timeIntervalSince1970: 1_796_115_600.002))
+        #expect(earlier < later)
+        #expect(earlier.hasPrefix("evt_01a2")) // 1,796,115,600,000 ms = 0x01a2…
+    }
+
     @Test func eventIDsAreEvtAnd32HexDigitsAndDiffer() {
         let ids = (0..<1_000).map { _ in OutboxEvent.newEventID() }
         #expect(Set(ids).count == ids.count)

@@ -36,6 +36,11 @@ public final class SQLiteStore: Store {
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // DatabasePool turns WAL on after `prepareDatabase` ran, and with it sets the writer to
+            // synchronous=NORMAL: set the durability asked for again, on the connection that commits.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            }
         } catch {
             throw PicketlineError.unavailable(detail: "cannot open \(path): \(error)")
         }

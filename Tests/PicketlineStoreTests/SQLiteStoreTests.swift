@@ -50,6 +50,9 @@ import PicketlineCore
              try Int.fetchOne(db, sql: "PRAGMA synchronous")!)
         }
         #expect(mode == "wal" && foreignKeys == 1 && synchronous == 2)
+        // The connection that commits is the one that must fsync (GRDB sets it to NORMAL with WAL).
+        let writerSynchronous = try await fixture.store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous")! }
+        #expect(writerSynchronous == 2)
         let status = try fixture.store.migrationStatus()
         #expect(status.applied == status.known && !status.known.isEmpty)
     }

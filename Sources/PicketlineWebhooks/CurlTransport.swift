@@ -167,22 +167,26 @@ public final class CurlTransport: WebhookTransport {
         }
     }
 
+    /// RFC 9110 `tchar`: letters, digits and ``!#$%&'*+-.^_`|~``, as a byte table (checked for every
+    /// header of every request).
+    private static let tokenBytes: [Bool] = (0..<256).map { byte in
+        let scalar = Unicode.Scalar(UInt8(byte))
+        return ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+            || "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar)
+    }
+    private static let reservedHeaders: Set<String> = ["host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer"]
+
     /// Header names must be RFC 9110 tokens and values must not contain CR, LF or NUL
     /// (they would let a subscriber's custom header inject more headers). Framing and
     /// routing headers are curl's to set: overriding them could desync the connection
     /// or make the receiver see another host than the one that was checked.
-    private static let tokenSymbols = Set("!#$%&'*+-.^_`|~".unicodeScalars)
-    private static let reservedHeaders: Set<String> = ["host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer"]
-
     static func headerProblem(_ headers: [HeaderField]) -> String? {
-        let tokenSymbols = Self.tokenSymbols, reserved = Self.reservedHeaders
         for header in headers {
-            if reserved.contains(header.name.lowercased()) { return "header \(header.name) is set by the transport" }
-            let validName = !header.name.isEmpty && header.name.unicodeScalars.allSatisfy {
-                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || tokenSymbols.contains($0))
-            }
+            if reservedHeaders.contains(header.name.lowercased()) { return "header \(header.name) is set by the transport" }
+            let validName = !header.name.isEmpty && header.name.utf8.allSatisfy { Self.tokenBytes[Int($0)] }
             if !validName { return "invalid header name \(String(reflecting: header.name))" }
-            if header.value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+            // CR, LF and NUL are single bytes in UTF-8 and never part of a longer sequence.
+            if header.value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) {
                 return "header \(header.name) has a control character in its value"
             }
         }

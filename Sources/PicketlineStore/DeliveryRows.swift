@@ -59,6 +59,41 @@ enum DeliveryRows {
         }
     }
 
+    /// What deciding whether a subscription wants an event needs, and no more: no secrets, no dates.
+    struct Scope {
+        var id: Int64
+        var state: SubscriptionState
+        var startsAfterEvent: Int64
+        /// The JSON text of the patterns, to remember a match per distinct list.
+        var eventTypesText: String
+        var eventTypes: [String]
+        var campaignID: Int64?
+        var organisationID: Int64?
+    }
+
+    /// The scope of every active subscription, oldest first.
+    static func activeScopes(_ db: Database) throws -> [Scope] {
+        var patterns: [String: [String]] = [:]
+        var result: [Scope] = []
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT id, state, starts_after_event, event_types, campaign_id, organisation_id
+            FROM webhook_subscriptions WHERE state = ? ORDER BY id
+            """, arguments: [SubscriptionState.active.rawValue])
+        while let row = try rows.next() {
+            let text: String = row[3]
+            let eventTypes: [String]
+            if let known = patterns[text] {
+                eventTypes = known
+            } else {
+                eventTypes = try JSONDecoder().decode([String].self, from: Data(text.utf8))
+                patterns[text] = eventTypes
+            }
+            result.append(Scope(id: row[0], state: try value(SubscriptionState.self, row[1], column: "state"), startsAfterEvent: row[2],
+                                eventTypesText: text, eventTypes: eventTypes, campaignID: row[4], organisationID: row[5]))
+        }
+        return result
+    }
+
     static func event(_ row: Row) -> OutboxEvent {
         OutboxEvent(id: row[0], eventID: row[1], type: row[2], occurredAt: row[3], subjectType: row[4], subjectID: row[5],
                     actionID: row[6], campaignID: row[7], payload: row[8], personalData: row[9])

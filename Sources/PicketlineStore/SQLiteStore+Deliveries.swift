@@ -17,15 +17,24 @@ extension SQLiteStore {
             let events = try DeliveryRows.events(
                 db, sql: "SELECT \(DeliveryRows.eventColumns) FROM outbox WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor, max(1, limit)])
             guard let last = events.last else { return OutboxExpansion(events: 0, deliveries: 0) }
-            let subscriptions = try DeliveryRows.subscriptions(
-                db, sql: "SELECT \(DeliveryRows.subscriptionColumns) FROM webhook_subscriptions WHERE state = ? ORDER BY id",
-                arguments: [SubscriptionState.active.rawValue])
+            let scopes = try DeliveryRows.activeScopes(db)
             var made = 0
             let nowValue = now.databaseValue
+            let insert = try db.insertDeliveryStatement()
             // A test event has its one delivery already; nothing else may receive it.
             for event in events where event.type != EventType.webhookTest {
-                for subscription in subscriptions where try db.wants(subscription, event) {
-                    made += try db.insertDelivery(event: event, subscription: subscription.id, at: nowValue)
+                // Thousands of subscriptions share a handful of pattern lists: match each list once.
+                var typeMatches: [String: Bool] = [:]
+                for scope in scopes {
+                    let wantsType: Bool
+                    if let known = typeMatches[scope.eventTypesText] {
+                        wantsType = known
+                    } else {
+                        wantsType = scope.eventTypes.contains { EventTypePattern.matches($0, event.type) }
+                        typeMatches[scope.eventTypesText] = wantsType
+                    }
+                    guard try db.wants(scope, event, typeWanted: wantsType) else { continue }
+                    made += try db.insertDelivery(event: event, subscription: scope.id, at: nowValue, with: insert)
                 }
             }
             try db.execute(sql: """
@@ -283,8 +292,17 @@ extension Database {
     /// Whether an event is for this subscription: written after it was made, a wanted type, and
     /// within its campaign or organisation filter.
     func wants(_ subscription: WebhookSubscription, _ event: OutboxEvent) throws -> Bool {
+        try wants(DeliveryRows.Scope(
+            id: subscription.id, state: subscription.state, startsAfterEvent: subscription.startsAfterEvent, eventTypesText: "",
+            eventTypes: subscription.eventTypes, campaignID: subscription.campaignID, organisationID: subscription.organisationID),
+            event)
+    }
+
+    /// As above, on the fields that decide it; `typeWanted` when the patterns were already matched.
+    func wants(_ subscription: DeliveryRows.Scope, _ event: OutboxEvent, typeWanted: Bool? = nil) throws -> Bool {
         guard subscription.state == .active, event.id > subscription.startsAfterEvent, event.type != EventType.webhookTest,
-              subscription.wants(event.type) else { return false }
+              typeWanted ?? subscription.eventTypes.contains(where: { EventTypePattern.matches($0, event.type) })
+        else { return false }
         if let campaign = subscription.campaignID, event.campaignID != campaign { return false }
         if let organisation = subscription.organisationID {
             if event.subjectType == "organisation" && event.subjectID == organisation { return true }
@@ -301,16 +319,23 @@ extension Database {
         try insertDelivery(event: event, subscription: subscription, at: now.databaseValue)
     }
 
-    /// As above, with the time already a database value (formatting a date costs more than the insert).
-    func insertDelivery(event: OutboxEvent, subscription: Int64, at now: DatabaseValue) throws -> Int {
+    /// As above, with the time already a database value and the statement at hand (a fan-out
+    /// inserts thousands: formatting the date and finding the statement cost more than the insert).
+    func insertDelivery(event: OutboxEvent, subscription: Int64, at now: DatabaseValue, with statement: GRDB.Statement? = nil) throws -> Int {
+        try (statement ?? insertDeliveryStatement()).execute(arguments: [
+            event.id, subscription, WebhookDelivery.messageID(eventID: event.eventID, subscriptionID: subscription),
+            event.type, now, now, now,
+        ])
+        return changesCount
+    }
+
+    func insertDeliveryStatement() throws -> GRDB.Statement {
         try cachedStatement(sql: """
             INSERT INTO webhook_deliveries
                 (outbox_id, subscription_id, message_id, event_type, status, attempts, next_attempt_at, created_at, updated_at)
             VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
             ON CONFLICT DO NOTHING
-            """).execute(arguments: [event.id, subscription, WebhookDelivery.messageID(eventID: event.eventID, subscriptionID: subscription),
-                             event.type, now, now, now])
-        return changesCount
+            """)
     }
 
     /// Leases deliveries to `owner` and loads what rendering them needs.

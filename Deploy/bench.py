@@ -232,7 +232,9 @@ def fanout_benchmark(work, subscriptions=1000):
                 f'url = "http://127.0.0.1:{nginx_port}/hook/{index}"\n'
                 f'data-binary = "@{body}"\nheader = "Content-Type: application/json"\noutput = "/dev/null"\n'
                 for index in range(subscriptions)))
-        curl_seconds, _ = run_measured(["curl", "--silent", "--no-progress-meter", "--fail", "--parallel", "--parallel-max", "64", "--config", config])
+        # Median of three, like the fan-outs below: one run on a shared 2-core machine is noisy.
+        curl_seconds = sorted(run_measured(["curl", "--silent", "--no-progress-meter", "--fail", "--parallel", "--parallel-max", "64",
+                                            "--config", config])[0] for _ in range(3))[1]
 
         subprocess.run([PICKETLINE, "demo"], env=env, check=True, capture_output=True)
         token = subprocess.run([PICKETLINE, "token", "create", "--name", "bench", "--role", "admin"], env=env, check=True,
@@ -246,16 +248,35 @@ def fanout_benchmark(work, subscriptions=1000):
                     {"url": f"http://127.0.0.1:{nginx_port}/hook/{index}", "event_types": ["callout.*"], "format": "standard"})
         finally:
             stop(server)
-        started = time.monotonic()
-        send = subprocess.run([PICKETLINE, "callout", "send", "london-picket-kazakhstan-embassy-2022", "--json", "--message",
-                               "Emergency picket at the embassy tomorrow 12:00 — all out! " + "x" * 400], env=env, check=True,
-                              capture_output=True, text=True)
-        deliver_seconds, deliver_rss = run_measured([PICKETLINE, "deliver", "--once"], env=env)
-        total_seconds = time.monotonic() - started
-        callout_id = json.loads(send.stdout)["callout"]["id"]
-        status = subprocess.run([PICKETLINE, "callout", "status", str(callout_id), "--json"], env=env, check=True,
-                                capture_output=True, text=True).stdout
-        delivered = status.count('"delivered"')
+        message = "Emergency picket at the embassy tomorrow 12:00 — all out! " + "x" * 400
+
+        def delivered_count(send):
+            callout_id = json.loads(send.stdout)["callout"]["id"]
+            status = subprocess.run([PICKETLINE, "callout", "status", str(callout_id), "--json"], env=env, check=True,
+                                    capture_output=True, text=True).stdout
+            return status.count('"delivered"')
+
+        # As run from cron: `callout send`, then `deliver --once`; each run is a new call-out to all
+        # 1,000 subscriptions, timed until the dispatcher exits (every attempt committed).
+        runs = []
+        for _ in range(3):
+            started = time.monotonic()
+            send = subprocess.run([PICKETLINE, "callout", "send", "london-picket-kazakhstan-embassy-2022", "--json", "--message",
+                                   message], env=env, check=True, capture_output=True, text=True)
+            deliver_seconds, deliver_rss = run_measured([PICKETLINE, "deliver", "--once"], env=env)
+            runs.append((time.monotonic() - started, deliver_rss, delivered_count(send)))
+        total_seconds = sorted(run[0] for run in runs)[1]
+        deliver_rss = max(run[1] for run in runs)
+        delivered = min(run[2] for run in runs)
+        # The same in one process: `callout send --deliver` (start-up and database opening paid once).
+        one_process = []
+        for _ in range(3):
+            started = time.monotonic()
+            send = subprocess.run([PICKETLINE, "callout", "send", "london-picket-kazakhstan-embassy-2022", "--json", "--deliver",
+                                   "--message", message], env=env, check=True, capture_output=True, text=True)
+            one_process.append((time.monotonic() - started, delivered_count(send)))
+        one_seconds = sorted(one_process)[1][0]
+        one_delivered = min(run[1] for run in one_process)
     finally:
         stop(nginx)
     ours = subscriptions / total_seconds
@@ -263,9 +284,13 @@ def fanout_benchmark(work, subscriptions=1000):
     ratio = ours / reference
     row(f"Call-out fan-out to {subscriptions} webhooks, deliveries/s (signed, every attempt recorded)", f"{ours:.0f}",
         f"{reference:.0f} curl --parallel 64", f"{ratio:.0%}", "≥ 90 %", ratio >= 0.9)
-    row("  wall time from callout send to last delivery recorded", f"{total_seconds:.2f} s", f"{curl_seconds:.2f} s curl",
+    row("  wall time from callout send to last delivery recorded (median of 3)", f"{total_seconds * 1000:.0f} ms",
+        f"{curl_seconds * 1000:.0f} ms curl",
         "", "(record)", True)
-    row("  deliveries recorded as delivered", f"{delivered}", f"{subscriptions}", "", "all", delivered >= subscriptions)
+    row("  deliveries recorded as delivered (each run)", f"{delivered}", f"{subscriptions}", "", "all", delivered >= subscriptions)
+    one_ratio = (subscriptions / one_seconds) / reference
+    row("  the same in one process (callout send --deliver), deliveries/s", f"{subscriptions / one_seconds:.0f}",
+        f"{reference:.0f} curl", f"{one_ratio:.0%}", "(record)", one_delivered >= subscriptions)
     row("  peak RSS of picketline deliver", f"{deliver_rss:.1f} MB", "", "", "(record)", True)
 
 

@@ -41,7 +41,7 @@ struct ActionCommand: AsyncParsableCommand {
     }
 
     struct Create: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "create", 
             abstract: "Register an action.",
             discussion: """
             Times are read in --time-zone unless they carry an offset ("2022-01-08T12:00:00Z").
@@ -80,7 +80,7 @@ struct ActionCommand: AsyncParsableCommand {
     }
 
     struct List: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "list", 
             abstract: "List actions, soonest first.",
             discussion: "Example: picketline action list --status confirmed --campaign kazakhstan-solidarity --upcoming")
         @OptionGroup var global: GlobalOptions
@@ -107,7 +107,7 @@ struct ActionCommand: AsyncParsableCommand {
     }
 
     struct Show: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "show", 
             abstract: "Show an action with its endorsements, line-up and attendance.",
             discussion: "Example: picketline action show london-picket-kazakhstan-embassy-2022")
         @OptionGroup var global: GlobalOptions
@@ -161,7 +161,7 @@ struct ActionCommand: AsyncParsableCommand {
     }
 
     struct Update: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "update", 
             abstract: "Change an action. Only the options given change.",
             discussion: """
             Example: picketline action update emergency-picket --starts "2026-12-05 13:00" --status confirmed
@@ -206,7 +206,7 @@ struct ActionCommand: AsyncParsableCommand {
     }
 
     struct Cancel: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "cancel", 
             abstract: "Cancel an action (its reminders are suppressed, an action.cancelled notice goes out).",
             discussion: "Example: picketline action cancel emergency-picket --reason \"Called off: the council backed down\"")
         @OptionGroup var global: GlobalOptions
@@ -221,7 +221,7 @@ struct ActionCommand: AsyncParsableCommand {
     }
 
     struct Endorse: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "endorse", 
             abstract: "Record an organisation's support for an action.",
             discussion: "Example: picketline action endorse london-picket-kazakhstan-embassy-2022 rs21 --role supporter --state confirmed")
         @OptionGroup var global: GlobalOptions
@@ -240,7 +240,7 @@ struct ActionCommand: AsyncParsableCommand {
     }
 
     struct Endorsements: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "endorsements", 
             abstract: "List the organisations endorsing an action, callers first.",
             discussion: "Example: picketline action endorsements london-picket-kazakhstan-embassy-2022")
         @OptionGroup var global: GlobalOptions
@@ -267,7 +267,7 @@ struct EndorsementCommand: AsyncParsableCommand {
         subcommands: [Confirm.self, Withdraw.self, Change.self])
 
     struct Confirm: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Confirm an invited endorsement.",
+        static let configuration = CommandConfiguration(commandName: "confirm", abstract: "Confirm an invited endorsement.",
                                                         discussion: "Example: picketline endorsement confirm <action> <organisation>")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Action id or slug.") var action: String
@@ -280,7 +280,7 @@ struct EndorsementCommand: AsyncParsableCommand {
     }
 
     struct Withdraw: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Withdraw an endorsement.",
+        static let configuration = CommandConfiguration(commandName: "withdraw", abstract: "Withdraw an endorsement.",
                                                         discussion: "Example: picketline endorsement withdraw <action> <organisation>")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Action id or slug.") var action: String

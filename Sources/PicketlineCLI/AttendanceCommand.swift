@@ -40,7 +40,7 @@ struct AttendanceCommand: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Status.self, CheckIn.self, Summary.self])
 
     struct List: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "List an action's RSVPs (personal data: organisers only).",
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List an action's RSVPs (personal data: organisers only).",
                                                         discussion: "Example: picketline attendance list emergency-picket --json")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -57,7 +57,7 @@ struct AttendanceCommand: AsyncParsableCommand {
     }
 
     struct Show: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one RSVP.", discussion: "Example: picketline attendance show 12")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one RSVP.", discussion: "Example: picketline attendance show 12")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "Attendance id.") var attendance: Int64
@@ -100,7 +100,7 @@ struct AttendanceCommand: AsyncParsableCommand {
     }
 
     struct Summary: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Counts without names.",
+        static let configuration = CommandConfiguration(commandName: "summary", abstract: "Counts without names.",
                                                         discussion: "Example: picketline attendance summary emergency-picket")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -128,7 +128,7 @@ struct HeadcountCommand: AsyncParsableCommand {
         subcommands: [Record.self, List.self])
 
     struct Record: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Record a tally.",
+        static let configuration = CommandConfiguration(commandName: "record", abstract: "Record a tally.",
                                                         discussion: "Example: picketline headcount record <action> 50 --at \"2022-01-08 12:30\"")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Action id or slug.") var action: String
@@ -145,7 +145,7 @@ struct HeadcountCommand: AsyncParsableCommand {
     }
 
     struct List: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "List tallies.", discussion: "Example: picketline headcount list <action>")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List tallies.", discussion: "Example: picketline headcount list <action>")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "Action id or slug.") var action: String

@@ -18,7 +18,7 @@ struct CalloutCommand: AsyncParsableCommand {
         subcommands: [Send.self, Status.self])
 
     struct Send: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "send", 
             abstract: "Send a call-out (it goes out with the next dispatcher run, or now with --deliver).",
             discussion: "Example: picketline callout send london-picket-kazakhstan-embassy-2022 --message \"All out at 12:00!\" --deliver")
         @OptionGroup var global: GlobalOptions
@@ -42,7 +42,7 @@ struct CalloutCommand: AsyncParsableCommand {
     }
 
     struct Status: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "status", 
             abstract: "Show, per subscription, whether a call-out was delivered, is pending or failed.",
             discussion: "Example: picketline callout status 1 --json")
         @OptionGroup var global: GlobalOptions

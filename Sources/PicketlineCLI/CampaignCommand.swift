@@ -12,7 +12,7 @@ struct CampaignCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Show.self, Update.self])
 
     struct Create: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "create", 
             abstract: "Create a campaign.",
             discussion: "Example: picketline campaign create --name \"Solidarity with Kazakhstan\" --slug kazakhstan")
         @OptionGroup var global: GlobalOptions
@@ -28,7 +28,7 @@ struct CampaignCommand: AsyncParsableCommand {
     }
 
     struct List: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "List campaigns.", discussion: "Example: picketline campaign list --json")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List campaigns.", discussion: "Example: picketline campaign list --json")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
 
@@ -40,7 +40,7 @@ struct CampaignCommand: AsyncParsableCommand {
     }
 
     struct Show: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a campaign and its actions.", discussion: "Example: picketline campaign show kazakhstan-solidarity")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a campaign and its actions.", discussion: "Example: picketline campaign show kazakhstan-solidarity")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "Campaign id or slug.") var campaign: String
@@ -59,7 +59,7 @@ struct CampaignCommand: AsyncParsableCommand {
     }
 
     struct Update: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a campaign's name or description.",
+        static let configuration = CommandConfiguration(commandName: "update", abstract: "Change a campaign's name or description.",
                                                         discussion: "Example: picketline campaign update kazakhstan --description \"…\"")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions

@@ -16,7 +16,7 @@ struct CronCommand: AsyncParsableCommand {
         subcommands: [Next.self])
 
     struct Next: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "next", 
             abstract: "Print the next fire times of an expression, with their UTC offsets.",
             discussion: """
             Example: picketline cron next "30 1 * * *" --tz Europe/London --from 2026-03-28T12:00:00Z --count 3

@@ -20,7 +20,7 @@ struct DeliveryCommand: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Retry.self, Replay.self])
 
     struct List: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "List deliveries, newest first.",
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List deliveries, newest first.",
                                                         discussion: "Example: picketline delivery list --subscription 1 --status pending")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -40,7 +40,7 @@ struct DeliveryCommand: AsyncParsableCommand {
     }
 
     struct Show: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a delivery with every attempt.",
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a delivery with every attempt.",
                                                         discussion: "Example: picketline delivery show 42")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -70,7 +70,7 @@ struct DeliveryCommand: AsyncParsableCommand {
     }
 
     struct Retry: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "retry", 
             abstract: "Make a failed, cancelled or waiting delivery due now, with a fresh retry window.",
             discussion: "Example: picketline delivery retry 42 && picketline deliver --once")
         @OptionGroup var global: GlobalOptions
@@ -83,7 +83,7 @@ struct DeliveryCommand: AsyncParsableCommand {
     }
 
     struct Replay: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "replay", 
             abstract: "Send an event to a subscription again (same webhook-id), or for the first time.",
             discussion: "Example: picketline delivery replay evt_0123abcd --subscription 3")
         @OptionGroup var global: GlobalOptions

@@ -16,7 +16,7 @@ struct IncidentCommand: AsyncParsableCommand {
         subcommands: [Report.self, List.self, Show.self, FollowUp.self])
 
     struct Report: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Report an incident.",
+        static let configuration = CommandConfiguration(commandName: "report", abstract: "Report an incident.",
                                                         discussion: "Example: picketline incident report <action> --kind arrest --description …")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -36,7 +36,7 @@ struct IncidentCommand: AsyncParsableCommand {
     }
 
     struct List: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "List incidents, newest first.",
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List incidents, newest first.",
                                                         discussion: "Example: picketline incident list --action <action>")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -53,7 +53,7 @@ struct IncidentCommand: AsyncParsableCommand {
     }
 
     struct Show: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an incident and its follow-up log.",
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show an incident and its follow-up log.",
                                                         discussion: "Example: picketline incident show 1")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -100,7 +100,7 @@ struct OutboxCommand: AsyncParsableCommand {
         subcommands: [List.self])
 
     struct List: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "List events, oldest first.",
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List events, oldest first.",
                                                         discussion: "Example: picketline outbox list --type attendance.created --json")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions

@@ -64,7 +64,7 @@ struct ConfigCommand: AsyncParsableCommand {
         subcommands: [Check.self])
 
     struct Check: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "check", 
             abstract: "Validate the configuration (unknown keys, bad values, unusable paths) and print the effective settings.",
             discussion: "Example: PICKETLINE_HTTP_PORT=9000 picketline config check --config Config/picketline.toml")
         @OptionGroup var global: GlobalOptions

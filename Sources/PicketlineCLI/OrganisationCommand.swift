@@ -13,7 +13,7 @@ struct OrganisationCommand: AsyncParsableCommand {
         aliases: ["org"])
 
     struct Create: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "create", 
             abstract: "Register an organisation.",
             discussion: "Example: picketline organisation create --name \"rs21\" --kind party --website https://www.rs21.org.uk --country GB")
         @OptionGroup var global: GlobalOptions
@@ -35,7 +35,7 @@ struct OrganisationCommand: AsyncParsableCommand {
     }
 
     struct List: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "List organisations.", discussion: "Example: picketline org list")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List organisations.", discussion: "Example: picketline org list")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
 
@@ -49,7 +49,7 @@ struct OrganisationCommand: AsyncParsableCommand {
     }
 
     struct Show: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an organisation.", discussion: "Example: picketline org show workers-power")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show an organisation.", discussion: "Example: picketline org show workers-power")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "Organisation id or slug.") var organisation: String
@@ -64,7 +64,7 @@ struct OrganisationCommand: AsyncParsableCommand {
     }
 
     struct Update: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Change an organisation's details.",
+        static let configuration = CommandConfiguration(commandName: "update", abstract: "Change an organisation's details.",
                                                         discussion: "Example: picketline org update rs21 --website https://www.rs21.org.uk")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -83,7 +83,7 @@ struct OrganisationCommand: AsyncParsableCommand {
     }
 
     struct Endorsements: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "endorsements", 
             abstract: "List the actions an organisation endorses.",
             discussion: "Example: picketline org endorsements ukraine-solidarity-campaign")
         @OptionGroup var global: GlobalOptions

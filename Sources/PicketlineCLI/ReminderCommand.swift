@@ -63,7 +63,7 @@ struct ReminderCommand: AsyncParsableCommand {
     }
 
     struct List: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "list", 
             abstract: "List reminders with their due times and states (scheduled, sent, passed, missed, suppressed).",
             discussion: "Example: picketline reminder list london-picket-kazakhstan-embassy-2022")
         @OptionGroup var global: GlobalOptions
@@ -87,7 +87,7 @@ struct ReminderCommand: AsyncParsableCommand {
     }
 
     struct Defaults: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "defaults", 
             abstract: "Show or set a campaign's default reminder offsets for its actions.",
             discussion: """
             Actions of the campaign that are not over follow the new defaults at once (unless they have their own).
@@ -116,7 +116,7 @@ struct ReminderCommand: AsyncParsableCommand {
     }
 
     struct Sync: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "sync", 
             abstract: "Re-schedule the reminders of every action not yet over against the current defaults.",
             discussion: """
             Needed only after changing reminders.default_offsets without restarting `serve` (which does it on start).

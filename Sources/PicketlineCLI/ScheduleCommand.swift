@@ -29,7 +29,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         subcommands: [Add.self, List.self, Remove.self, Pause.self, Resume.self, Run.self, History.self])
 
     struct Add: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "add", 
             abstract: "Add a schedule; prints its first fire time.",
             discussion: """
             Check an expression first with `picketline cron next`.
@@ -57,7 +57,7 @@ struct ScheduleCommand: AsyncParsableCommand {
     }
 
     struct List: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "list", 
             abstract: "List schedules with their next fire time (in the schedule's zone, with its offset).",
             discussion: "Example: picketline schedule list")
         @OptionGroup var global: GlobalOptions
@@ -75,7 +75,7 @@ struct ScheduleCommand: AsyncParsableCommand {
     }
 
     struct Remove: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "remove", 
             abstract: "Remove a schedule (its history stays in the ledger).",
             discussion: "Example: picketline schedule remove digest-kazakhstan-solidarity")
         @OptionGroup var global: GlobalOptions
@@ -88,7 +88,7 @@ struct ScheduleCommand: AsyncParsableCommand {
     }
 
     struct Pause: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "pause", 
             abstract: "Pause a schedule.",
             discussion: "Example: picketline schedule pause digest-kazakhstan-solidarity")
         @OptionGroup var global: GlobalOptions
@@ -101,7 +101,7 @@ struct ScheduleCommand: AsyncParsableCommand {
     }
 
     struct Resume: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "resume", 
             abstract: "Resume a paused schedule from now (times that passed while paused are not fired).",
             discussion: "Example: picketline schedule resume digest-kazakhstan-solidarity")
         @OptionGroup var global: GlobalOptions
@@ -114,7 +114,7 @@ struct ScheduleCommand: AsyncParsableCommand {
     }
 
     struct Run: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "run", 
             abstract: "Fire what is due (reminders and schedules): once and exit, or until SIGTERM/SIGINT.",
             discussion: """
             Safe beside `serve` or another `schedule run`: every fire is recorded in a ledger with a unique
@@ -141,7 +141,7 @@ struct ScheduleCommand: AsyncParsableCommand {
     }
 
     struct History: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "history", 
             abstract: "Show the fire ledger, newest first: what fired, for which time, and what it did.",
             discussion: "Example: picketline schedule history digest-kazakhstan-solidarity --limit 10")
         @OptionGroup var global: GlobalOptions

@@ -17,7 +17,7 @@ struct SpeakerCommand: AsyncParsableCommand {
         subcommands: [Add.self, List.self, Confirm.self, Withdraw.self, Move.self])
 
     struct Add: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "add", 
             abstract: "Add someone to the line-up.",
             discussion: "Example: picketline speaker add <action> --name \"Paul Mason\" --affiliation \"journalist, NUJ\"")
         @OptionGroup var global: GlobalOptions
@@ -41,7 +41,7 @@ struct SpeakerCommand: AsyncParsableCommand {
     }
 
     struct List: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the line-up in order.",
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Show the line-up in order.",
                                                         discussion: "Example: picketline speaker list london-picket-kazakhstan-embassy-2022")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -59,7 +59,7 @@ struct SpeakerCommand: AsyncParsableCommand {
     }
 
     struct Confirm: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Confirm a speaker.", discussion: "Example: picketline speaker confirm 7")
+        static let configuration = CommandConfiguration(commandName: "confirm", abstract: "Confirm a speaker.", discussion: "Example: picketline speaker confirm 7")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Speaker id (see speaker list).") var speaker: Int64
 
@@ -70,7 +70,7 @@ struct SpeakerCommand: AsyncParsableCommand {
     }
 
     struct Withdraw: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Withdraw a speaker.", discussion: "Example: picketline speaker withdraw 7")
+        static let configuration = CommandConfiguration(commandName: "withdraw", abstract: "Withdraw a speaker.", discussion: "Example: picketline speaker withdraw 7")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Speaker id (see speaker list).") var speaker: Int64
 
@@ -81,7 +81,7 @@ struct SpeakerCommand: AsyncParsableCommand {
     }
 
     struct Move: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Move a speaker to another place in the line-up.",
+        static let configuration = CommandConfiguration(commandName: "move", abstract: "Move a speaker to another place in the line-up.",
                                                         discussion: "Example: picketline speaker move 7 --to 1")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions

@@ -18,7 +18,7 @@ struct StatementCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Show.self, Update.self, Sign.self, Signatures.self, WithdrawSignature.self])
 
     struct Create: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Publish a statement.",
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Publish a statement.",
                                                         discussion: "Example: picketline statement create --title … --body … --demand … --demand …")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -44,7 +44,7 @@ struct StatementCommand: AsyncParsableCommand {
     }
 
     struct List: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "List statements.", discussion: "Example: picketline statement list")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List statements.", discussion: "Example: picketline statement list")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @Option(help: "Only this campaign.") var campaign: String?
@@ -59,7 +59,7 @@ struct StatementCommand: AsyncParsableCommand {
     }
 
     struct Show: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a statement, its demands and signatories.",
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a statement, its demands and signatories.",
                                                         discussion: "Example: picketline statement show statement-of-the-socialist-movement-of-kazakhstan")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -90,7 +90,7 @@ struct StatementCommand: AsyncParsableCommand {
     }
 
     struct Update: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "update", 
             abstract: "Change a statement; --status closed stops signatures, withdrawn takes it down.",
             discussion: "Example: picketline statement update <statement> --status closed")
         @OptionGroup var global: GlobalOptions
@@ -117,7 +117,7 @@ struct StatementCommand: AsyncParsableCommand {
     }
 
     struct Sign: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "sign", 
             abstract: "Sign a statement as an organisation or as a person.",
             discussion: "Example: picketline statement sign <statement> --organisation rs21\n         picketline statement sign <statement> --name \"Ada\" --affiliation UCU")
         @OptionGroup var global: GlobalOptions
@@ -141,7 +141,7 @@ struct StatementCommand: AsyncParsableCommand {
     }
 
     struct Signatures: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "List signatures in signing order.",
+        static let configuration = CommandConfiguration(commandName: "signatures", abstract: "List signatures in signing order.",
                                                         discussion: "Example: picketline statement signatures <statement> --all")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions

@@ -18,7 +18,7 @@ struct TokenCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "create", 
             abstract: "Create a token and print it once.",
             discussion: "Example: picketline token create --name bot --role organiser --organisation rs21")
         @OptionGroup var global: GlobalOptions
@@ -35,7 +35,7 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     struct List: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets).", discussion: "Example: picketline token list")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List tokens (never their secrets).", discussion: "Example: picketline token list")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
 
@@ -53,7 +53,7 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     struct Revoke: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a token by id or name.", discussion: "Example: picketline token revoke bot")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a token by id or name.", discussion: "Example: picketline token revoke bot")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Token id or name.") var token: String
 

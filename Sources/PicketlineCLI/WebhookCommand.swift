@@ -20,7 +20,7 @@ struct WebhookCommand: AsyncParsableCommand {
         subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self, Remove.self, RotateSecret.self, Test.self])
 
     struct Add: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "add", 
             abstract: "Subscribe a URL and print its signing secret (shown only now).",
             discussion: """
             The URL must resolve to public addresses; loopback, private, link-local and other special
@@ -54,7 +54,7 @@ struct WebhookCommand: AsyncParsableCommand {
     }
 
     struct List: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "List subscriptions (never their secrets).",
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List subscriptions (never their secrets).",
                                                         discussion: "Example: picketline webhook list")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -69,7 +69,7 @@ struct WebhookCommand: AsyncParsableCommand {
     }
 
     struct Show: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a subscription and how its deliveries stand.",
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a subscription and how its deliveries stand.",
                                                         discussion: "Example: picketline webhook show 1")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -98,7 +98,7 @@ struct WebhookCommand: AsyncParsableCommand {
     }
 
     struct Disable: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "disable", 
             abstract: "Stop sending to a subscription; what it still had to receive is cancelled.",
             discussion: "Example: picketline webhook disable 1 --reason \"channel archived\"")
         @OptionGroup var global: GlobalOptions
@@ -112,7 +112,7 @@ struct WebhookCommand: AsyncParsableCommand {
     }
 
     struct Enable: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "enable", 
             abstract: "Send to a disabled subscription again (events from now on; see `delivery retry` for cancelled ones).",
             discussion: "Example: picketline webhook enable 1")
         @OptionGroup var global: GlobalOptions
@@ -129,7 +129,7 @@ struct WebhookCommand: AsyncParsableCommand {
     }
 
     struct Remove: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a subscription with its deliveries and their log.",
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Delete a subscription with its deliveries and their log.",
                                                         discussion: "Example: picketline webhook remove 1")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Webhook id.") var id: Int64
@@ -161,7 +161,7 @@ struct WebhookCommand: AsyncParsableCommand {
     }
 
     struct Test: StoreCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "test", 
             abstract: "Send a signed webhook.test event to one subscription now and show the answer.",
             discussion: "Exits 1 when the receiver did not answer 2xx.\nExample: picketline webhook test 1")
         @OptionGroup var global: GlobalOptions

@@ -126,4 +126,17 @@ public protocol WebhookTransport: Sendable {
     /// Sends every request and returns when all have finished: one response per
     /// request, in any order, matched by `WebhookResponse.requestID`.
     func send(_ requests: [WebhookRequest]) async -> [WebhookResponse]
+
+    /// Starts sending every request and returns once they are handed over, usually before they
+    /// finish; `each` is then called exactly once per request as it finishes, on any thread, in any
+    /// order. Lets a caller record results while other requests are still in flight.
+    func start(_ requests: [WebhookRequest], each: @escaping @Sendable (WebhookResponse) -> Void) async
+}
+
+extension WebhookTransport {
+    /// On top of `send`: the responses come all together when the last one is in.
+    public func start(_ requests: [WebhookRequest], each: @escaping @Sendable (WebhookResponse) -> Void) async {
+        let transport = self
+        Task { for response in await transport.send(requests) { each(response) } }
+    }
 }

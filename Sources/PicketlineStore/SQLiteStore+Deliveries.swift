@@ -14,15 +14,27 @@ extension SQLiteStore {
     public func expandOutbox(limit: Int) async throws -> OutboxExpansion {
         try await write { db, now in
             let cursor = try db.dispatchCursor()
-            let events = try OutboxEvent.fetchAll(
-                db, sql: "SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor, max(1, limit)])
+            let events = try DeliveryRows.events(
+                db, sql: "SELECT \(DeliveryRows.eventColumns) FROM outbox WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor, max(1, limit)])
             guard let last = events.last else { return OutboxExpansion(events: 0, deliveries: 0) }
-            let subscriptions = try WebhookSubscription.filter(Column("state") == SubscriptionState.active.rawValue).fetchAll(db)
+            let scopes = try DeliveryRows.activeScopes(db)
             var made = 0
+            let nowValue = now.databaseValue
+            let insert = try db.insertDeliveryStatement()
             // A test event has its one delivery already; nothing else may receive it.
             for event in events where event.type != EventType.webhookTest {
-                for subscription in subscriptions where try db.wants(subscription, event) {
-                    made += try db.insertDelivery(event: event, subscription: subscription.id, at: now)
+                // Thousands of subscriptions share a handful of pattern lists: match each list once.
+                var typeMatches: [String: Bool] = [:]
+                for scope in scopes {
+                    let wantsType: Bool
+                    if let known = typeMatches[scope.eventTypesText] {
+                        wantsType = known
+                    } else {
+                        wantsType = scope.eventTypes.contains { EventTypePattern.matches($0, event.type) }
+                        typeMatches[scope.eventTypesText] = wantsType
+                    }
+                    guard try db.wants(scope, event, typeWanted: wantsType) else { continue }
+                    made += try db.insertDelivery(event: event, subscription: scope.id, at: nowValue, with: insert)
                 }
             }
             try db.execute(sql: """
@@ -35,8 +47,8 @@ extension SQLiteStore {
 
     public func claimDueDeliveries(owner: String, limit: Int, lease: TimeInterval) async throws -> [ClaimedDelivery] {
         try await write { db, now in
-            let due = try WebhookDelivery.fetchAll(db, sql: """
-                SELECT d.* FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+            let due = try DeliveryRows.deliveries(db, sql: """
+                SELECT \(DeliveryRows.prefixedDeliveryColumns) FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
                 WHERE d.status IN ('pending', 'delivering') AND d.next_attempt_at <= ?
                   AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= ?) AND s.state = 'active'
                 ORDER BY d.next_attempt_at, d.id
@@ -71,69 +83,96 @@ extension SQLiteStore {
     public func recordAttempts(_ reports: [AttemptReport], owner: String, disableAfter: TimeInterval) async throws -> [Int64] {
         guard !reports.isEmpty else { return [] }
         return try await write { db, now in
+            // Raw statements, prepared once per connection: this runs once per attempt of a fan-out.
+            let readDelivery = try db.cachedStatement(sql: """
+                SELECT attempts, status, lease_owner, lease_expires_at, first_attempt_at, subscription_id
+                FROM webhook_deliveries WHERE id = ?
+                """)
+            let insertAttempt = try db.cachedStatement(sql: """
+                INSERT INTO webhook_attempts
+                    (delivery_id, attempt_number, attempted_at, status_code, latency_milliseconds, response_prefix, error)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            let countOnly = try db.cachedStatement(sql: "UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = ? WHERE id = ?")
+            let settle = try db.cachedStatement(sql: """
+                UPDATE webhook_deliveries
+                SET attempts = ?, status = ?, next_attempt_at = COALESCE(?, next_attempt_at), first_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+                    last_status_code = ?, last_error = ?, delivered_at = COALESCE(?, delivered_at), updated_at = ?
+                WHERE id = ?
+                """)
+            let readSubscription = try db.cachedStatement(sql: "SELECT failing_since, state FROM webhook_subscriptions WHERE id = ?")
+            let markFailing = try db.cachedStatement(sql: "UPDATE webhook_subscriptions SET failing_since = ?, updated_at = ? WHERE id = ?")
             var disabled: [Int64] = []
+            var dates = DeliveryRows.DateValues()
             for report in reports {
                 // Removed meanwhile (with its log): nothing to record against.
-                guard var delivery = try WebhookDelivery.fetchOne(db, key: report.deliveryID) else { continue }
-                var attempt = WebhookAttempt(
-                    id: 0, deliveryID: delivery.id, attemptNumber: delivery.attempts + 1, attemptedAt: report.attemptedAt,
-                    statusCode: report.statusCode, latencyMilliseconds: report.latencyMilliseconds,
-                    responsePrefix: report.responsePrefix, error: report.error)
-                attempt.id = try db.insertAssigningID(attempt)
-                delivery.attempts += 1
-                delivery.lastStatusCode = report.statusCode
-                delivery.lastError = report.error
-                delivery.updatedAt = now
+                guard let row = try Row.fetchOne(readDelivery, arguments: [report.deliveryID]) else { continue }
+                let attempts: Int = row[0]
+                let status = DeliveryStatus(rawValue: row[1]) ?? .cancelled
+                let leaseOwner: String? = row[2]
+                let leaseExpiresAt: Date? = row[3]
+                let firstAttemptAt: Date? = row[4]
+                let subscriptionID: Int64 = row[5]
+                try insertAttempt.execute(arguments: [
+                    report.deliveryID, attempts + 1, dates(report.attemptedAt), report.statusCode, report.latencyMilliseconds,
+                    report.responsePrefix, report.error,
+                ])
                 // Settled elsewhere (cancelled, or delivered by whoever took over an expired lease),
                 // or now leased by another dispatcher: keep the attempt in the log, leave the state.
-                let leasedByOther = delivery.leaseOwner != nil && delivery.leaseOwner != owner
-                    && (delivery.leaseExpiresAt ?? .distantPast) > now
-                guard delivery.status == .pending || delivery.status == .delivering, !leasedByOther else {
-                    try db.execute(sql: "UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = ? WHERE id = ?",
-                                   arguments: [now, delivery.id])
+                let leasedByOther = leaseOwner != nil && leaseOwner != owner && (leaseExpiresAt ?? .distantPast) > now
+                guard status == .pending || status == .delivering, !leasedByOther else {
+                    try countOnly.execute(arguments: [dates(now), report.deliveryID])
                     continue
                 }
-                delivery.leaseOwner = nil
-                delivery.leaseExpiresAt = nil
-                if delivery.firstAttemptAt == nil { delivery.firstAttemptAt = report.attemptedAt }
-                var subscription = try db.subscription(delivery.subscriptionID)
-                let failingBefore = subscription.failingSince
+                guard let subscriptionRow = try Row.fetchOne(readSubscription, arguments: [subscriptionID]) else {
+                    throw PicketlineError.notFound(entity: "webhook", reference: String(subscriptionID))
+                }
+                let failingBefore: Date? = subscriptionRow[0]
+                let subscriptionActive = subscriptionRow[1] as String == SubscriptionState.active.rawValue
+                var failingSince = failingBefore
+                var newStatus: DeliveryStatus
+                var nextAttemptAt: Date?
+                var deliveredAt: Date?
+                var lastError = report.error
                 var disableReason: String?
                 switch report.next {
                 case .delivered:
-                    delivery.status = .delivered
-                    delivery.deliveredAt = report.attemptedAt
-                    delivery.lastError = nil
-                    subscription.failingSince = nil
+                    newStatus = .delivered
+                    deliveredAt = report.attemptedAt
+                    lastError = nil
+                    failingSince = nil
                 case .retry(let at):
-                    delivery.status = .pending
-                    delivery.nextAttemptAt = at
+                    newStatus = .pending
+                    nextAttemptAt = at
                 case .failed(let reason):
-                    delivery.status = .failed
-                    delivery.lastError = report.error ?? reason
+                    newStatus = .failed
+                    lastError = report.error ?? reason
                 case .disableSubscription(let reason):
-                    delivery.status = .failed
-                    delivery.lastError = reason
+                    newStatus = .failed
+                    lastError = reason
                     disableReason = reason
                 }
                 if report.next != .delivered {
-                    let since = subscription.failingSince ?? report.attemptedAt
-                    subscription.failingSince = since
+                    let since = failingSince ?? report.attemptedAt
+                    failingSince = since
                     if disableReason == nil, now.timeIntervalSince(since) >= disableAfter {
                         disableReason = "failing since \(RFC3339.string(from: since)) (\(Self.describe(seconds: disableAfter)) without a success)"
                     }
                 }
-                if let reason = disableReason, subscription.state == .active {
-                    if delivery.status == .pending { delivery.status = .failed }
-                    try delivery.update(db)
-                    try db.disable(&subscription, reason: reason, at: now, keeping: delivery.id)
-                    disabled.append(subscription.id)
-                } else {
-                    try delivery.update(db)
-                    if subscription.failingSince != failingBefore {
-                        subscription.updatedAt = now
-                        try subscription.update(db)
-                    }
+                let disabling = disableReason != nil && subscriptionActive
+                if disabling, newStatus == .pending { newStatus = .failed }
+                // next_attempt_at and delivered_at keep their value unless this attempt sets them.
+                try settle.execute(arguments: [
+                    attempts + 1, newStatus.rawValue, dates(nextAttemptAt), dates(firstAttemptAt ?? report.attemptedAt),
+                    report.statusCode, lastError, dates(deliveredAt), dates(now), report.deliveryID,
+                ])
+                if let reason = disableReason, disabling {
+                    var subscription = try db.subscription(subscriptionID)
+                    subscription.failingSince = failingSince
+                    try db.disable(&subscription, reason: reason, at: now, keeping: report.deliveryID)
+                    disabled.append(subscriptionID)
+                } else if failingSince != failingBefore {
+                    try markFailing.execute(arguments: [dates(failingSince), dates(now), subscriptionID])
                 }
             }
             return disabled
@@ -253,8 +292,17 @@ extension Database {
     /// Whether an event is for this subscription: written after it was made, a wanted type, and
     /// within its campaign or organisation filter.
     func wants(_ subscription: WebhookSubscription, _ event: OutboxEvent) throws -> Bool {
+        try wants(DeliveryRows.Scope(
+            id: subscription.id, state: subscription.state, startsAfterEvent: subscription.startsAfterEvent, eventTypesText: "",
+            eventTypes: subscription.eventTypes, campaignID: subscription.campaignID, organisationID: subscription.organisationID),
+            event)
+    }
+
+    /// As above, on the fields that decide it; `typeWanted` when the patterns were already matched.
+    func wants(_ subscription: DeliveryRows.Scope, _ event: OutboxEvent, typeWanted: Bool? = nil) throws -> Bool {
         guard subscription.state == .active, event.id > subscription.startsAfterEvent, event.type != EventType.webhookTest,
-              subscription.wants(event.type) else { return false }
+              typeWanted ?? subscription.eventTypes.contains(where: { EventTypePattern.matches($0, event.type) })
+        else { return false }
         if let campaign = subscription.campaignID, event.campaignID != campaign { return false }
         if let organisation = subscription.organisationID {
             if event.subjectType == "organisation" && event.subjectID == organisation { return true }
@@ -268,28 +316,45 @@ extension Database {
 
     /// Makes the delivery of an event to a subscription unless it exists; returns 1 if made.
     func insertDelivery(event: OutboxEvent, subscription: Int64, at now: Date) throws -> Int {
-        try execute(sql: """
+        try insertDelivery(event: event, subscription: subscription, at: now.databaseValue)
+    }
+
+    /// As above, with the time already a database value and the statement at hand (a fan-out
+    /// inserts thousands: formatting the date and finding the statement cost more than the insert).
+    func insertDelivery(event: OutboxEvent, subscription: Int64, at now: DatabaseValue, with statement: GRDB.Statement? = nil) throws -> Int {
+        try (statement ?? insertDeliveryStatement()).execute(arguments: [
+            event.id, subscription, WebhookDelivery.messageID(eventID: event.eventID, subscriptionID: subscription),
+            event.type, now, now, now,
+        ])
+        return changesCount
+    }
+
+    func insertDeliveryStatement() throws -> GRDB.Statement {
+        try cachedStatement(sql: """
             INSERT INTO webhook_deliveries
                 (outbox_id, subscription_id, message_id, event_type, status, attempts, next_attempt_at, created_at, updated_at)
             VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
             ON CONFLICT DO NOTHING
-            """, arguments: [event.id, subscription, WebhookDelivery.messageID(eventID: event.eventID, subscriptionID: subscription),
-                             event.type, now, now, now])
-        return changesCount
+            """)
     }
 
     /// Leases deliveries to `owner` and loads what rendering them needs.
     func lease(_ deliveries: [WebhookDelivery], owner: String, until expiry: Date, at now: Date) throws -> [ClaimedDelivery] {
         guard !deliveries.isEmpty else { return [] }
         let ids = deliveries.map(\.id)
-        try WebhookDelivery.filter(ids.contains(Column("id"))).updateAll(self, [
-            Column("status").set(to: DeliveryStatus.delivering.rawValue), Column("lease_owner").set(to: owner),
-            Column("lease_expires_at").set(to: expiry), Column("updated_at").set(to: now),
-        ])
-        let subscriptions = Dictionary(uniqueKeysWithValues: try WebhookSubscription
-            .filter(Set(deliveries.map(\.subscriptionID)).contains(Column("id"))).fetchAll(self).map { ($0.id, $0) })
-        let events = Dictionary(uniqueKeysWithValues: try OutboxEvent
-            .filter(Set(deliveries.map(\.outboxID)).contains(Column("id"))).fetchAll(self).map { ($0.id, $0) })
+        try execute(sql: """
+            UPDATE webhook_deliveries SET status = ?, lease_owner = ?, lease_expires_at = ?, updated_at = ?
+            WHERE id IN \(DeliveryRows.placeholders(ids.count))
+            """, arguments: StatementArguments([DeliveryStatus.delivering.rawValue, owner, expiry, now] as [any DatabaseValueConvertible])
+                + StatementArguments(ids))
+        let subscriptionIDs = Array(Set(deliveries.map(\.subscriptionID)))
+        let subscriptions = Dictionary(uniqueKeysWithValues: try DeliveryRows.subscriptions(self, sql: """
+            SELECT \(DeliveryRows.subscriptionColumns) FROM webhook_subscriptions WHERE id IN \(DeliveryRows.placeholders(subscriptionIDs.count))
+            """, arguments: StatementArguments(subscriptionIDs)).map { ($0.id, $0) })
+        let eventIDs = Array(Set(deliveries.map(\.outboxID)))
+        let events = Dictionary(uniqueKeysWithValues: try DeliveryRows.events(self, sql: """
+            SELECT \(DeliveryRows.eventColumns) FROM outbox WHERE id IN \(DeliveryRows.placeholders(eventIDs.count))
+            """, arguments: StatementArguments(eventIDs)).map { ($0.id, $0) })
         return deliveries.compactMap { delivery in
             guard let subscription = subscriptions[delivery.subscriptionID], let event = events[delivery.outboxID] else { return nil }
             var leased = delivery

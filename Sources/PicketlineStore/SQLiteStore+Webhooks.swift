@@ -182,12 +182,20 @@ extension SQLiteStore: DeliveryStore, CalloutStore {
                 """, arguments: [id, EventType.calloutCreated]) else {
                 throw PicketlineError.notFound(entity: "call-out event", reference: String(id))
             }
-            let deliveries = try WebhookDelivery.filter(Column("outbox_id") == event.id).fetchAll(db)
-            let subscriptions = try WebhookSubscription.order(Column("id")).fetchAll(db)
+            // Raw rows and a dictionary: a call-out may go to thousands of subscriptions.
+            let deliveries = try DeliveryRows.deliveries(db, sql: """
+                SELECT \(DeliveryRows.deliveryColumns) FROM webhook_deliveries WHERE outbox_id = ? ORDER BY id
+                """, arguments: [event.id])
+            var bySubscription: [Int64: WebhookDelivery] = [:]
+            for delivery in deliveries where bySubscription[delivery.subscriptionID] == nil {
+                bySubscription[delivery.subscriptionID] = delivery
+            }
+            let subscriptions = try DeliveryRows.subscriptions(
+                db, sql: "SELECT \(DeliveryRows.subscriptionColumns) FROM webhook_subscriptions ORDER BY id")
             var states: [CalloutDeliveryState] = []
             let cursor = try db.dispatchCursor()
             for subscription in subscriptions {
-                if let delivery = deliveries.first(where: { $0.subscriptionID == subscription.id }) {
+                if let delivery = bySubscription[subscription.id] {
                     states.append(CalloutDeliveryState(
                         subscriptionID: subscription.id, subscriptionHost: subscription.host, format: subscription.format,
                         deliveryID: delivery.id, status: delivery.status, attempts: delivery.attempts,

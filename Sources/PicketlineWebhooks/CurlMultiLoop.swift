@@ -79,15 +79,24 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
 
         func receiveHeader(_ data: UnsafeRawBufferPointer) {
-            let line = String(decoding: data, as: UTF8.self)
-            if line.hasPrefix("HTTP/") {
+            // Runs for every header line of every response, on the loop thread: look at bytes
+            // first and make a String only for the one header wanted.
+            if data.starts(with: Self.statusLinePrefix) {
                 // A new status line (after 1xx or a proxy CONNECT) starts a new header block.
                 retryAfterValue = nil
-            } else if let colon = line.firstIndex(of: ":"),
-                      line[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == "retry-after" {
-                retryAfterValue = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+                return
+            }
+            guard data.count > Self.retryAfterName.count, let first = data.first, first | 0x20 == UInt8(ascii: "r"),
+                  let colon = data.firstIndex(of: UInt8(ascii: ":")) else { return }
+            let line = String(decoding: data, as: UTF8.self)
+            let colonIndex = line.utf8.index(line.startIndex, offsetBy: colon)
+            if line[..<colonIndex].trimmingCharacters(in: .whitespaces).lowercased() == "retry-after" {
+                retryAfterValue = line[line.index(after: colonIndex)...].trimmingCharacters(in: .whitespacesAndNewlines)
             }
         }
+
+        private static let statusLinePrefix = Array("HTTP/".utf8)
+        private static let retryAfterName = Array("retry-after".utf8)
 
         /// Opens the socket only when curl is about to connect to a checked address, so
         /// nothing (a stale DNS cache entry, a curl quirk) can route around the guard.

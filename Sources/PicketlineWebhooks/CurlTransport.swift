@@ -85,6 +85,21 @@ public final class CurlTransport: WebhookTransport {
     /// within `totalTimeout`.
     public func send(_ requests: [WebhookRequest]) async -> [WebhookResponse] {
         guard !requests.isEmpty else { return [] }
+        let (stream, continuation) = AsyncStream<WebhookResponse>.makeStream()
+        await start(requests) { continuation.yield($0) }
+        var responses: [WebhookResponse] = []
+        responses.reserveCapacity(requests.count)
+        for await response in stream {
+            responses.append(response)
+            if responses.count == requests.count { break }
+        }
+        continuation.finish()
+        return responses
+    }
+
+    /// Checks and queues every request; `each` gets each response as its transfer ends (refusals at once).
+    public func start(_ requests: [WebhookRequest], each: @escaping @Sendable (WebhookResponse) -> Void) async {
+        guard !requests.isEmpty else { return }
         var immediate: [WebhookResponse] = []
         var parsed: [(request: WebhookRequest, target: AddressGuard.Target)] = []
         for request in requests {
@@ -129,21 +144,10 @@ public final class CurlTransport: WebhookTransport {
             }
         }
 
-        let pendingJobs = jobs
-        let immediateResponses = immediate
-        return await withCheckedContinuation { continuation in
-            let collector = ResponseCollector(expected: requests.count, continuation: continuation)
-            collector.add(immediateResponses)
-            loop.submit(pendingJobs.map { request, hostKey, pin, allowed in
-                CurlMultiLoop.Job(
-                    request: request,
-                    hostKey: hostKey,
-                    resolveEntry: pin,
-                    allowedAddresses: allowed,
-                    completion: { collector.add([$0]) }
-                )
-            })
-        }
+        for response in immediate { each(response) }
+        loop.submit(jobs.map { request, hostKey, pin, allowed in
+            CurlMultiLoop.Job(request: request, hostKey: hostKey, resolveEntry: pin, allowedAddresses: allowed, completion: each)
+        })
     }
 
     private func checkTargets(_ targets: Set<AddressGuard.Target>) async -> [AddressGuard.Target: AddressGuard.Verdict] {
@@ -163,50 +167,29 @@ public final class CurlTransport: WebhookTransport {
         }
     }
 
+    /// RFC 9110 `tchar`: letters, digits and ``!#$%&'*+-.^_`|~``, as a byte table (checked for every
+    /// header of every request).
+    private static let tokenBytes: [Bool] = (0..<256).map { byte in
+        let scalar = Unicode.Scalar(UInt8(byte))
+        return ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+            || "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar)
+    }
+    private static let reservedHeaders: Set<String> = ["host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer"]
+
     /// Header names must be RFC 9110 tokens and values must not contain CR, LF or NUL
     /// (they would let a subscriber's custom header inject more headers). Framing and
     /// routing headers are curl's to set: overriding them could desync the connection
     /// or make the receiver see another host than the one that was checked.
     static func headerProblem(_ headers: [HeaderField]) -> String? {
-        let tokenSymbols = Set("!#$%&'*+-.^_`|~".unicodeScalars)
-        let reserved: Set<String> = ["host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer"]
         for header in headers {
-            if reserved.contains(header.name.lowercased()) { return "header \(header.name) is set by the transport" }
-            let validName = !header.name.isEmpty && header.name.unicodeScalars.allSatisfy {
-                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || tokenSymbols.contains($0))
-            }
+            if reservedHeaders.contains(header.name.lowercased()) { return "header \(header.name) is set by the transport" }
+            let validName = !header.name.isEmpty && header.name.utf8.allSatisfy { Self.tokenBytes[Int($0)] }
             if !validName { return "invalid header name \(String(reflecting: header.name))" }
-            if header.value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+            // CR, LF and NUL are single bytes in UTF-8 and never part of a longer sequence.
+            if header.value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) {
                 return "header \(header.name) has a control character in its value"
             }
         }
         return nil
-    }
-}
-
-/// Gathers the responses of one `send` call and resumes it when the last one arrives.
-private final class ResponseCollector: Sendable {
-    private struct State {
-        var responses: [WebhookResponse] = []
-        var continuation: CheckedContinuation<[WebhookResponse], Never>?
-    }
-
-    private let expected: Int
-    private let state: Mutex<State>
-
-    init(expected: Int, continuation: CheckedContinuation<[WebhookResponse], Never>) {
-        self.expected = expected
-        self.state = Mutex(State(continuation: continuation))
-    }
-
-    func add(_ responses: [WebhookResponse]) {
-        guard !responses.isEmpty else { return }
-        let finished = state.withLock { state -> (CheckedContinuation<[WebhookResponse], Never>, [WebhookResponse])? in
-            state.responses.append(contentsOf: responses)
-            guard state.responses.count >= expected, let continuation = state.continuation else { return nil }
-            state.continuation = nil
-            return (continuation, state.responses)
-        }
-        if let (continuation, all) = finished { continuation.resume(returning: all) }
     }
 }

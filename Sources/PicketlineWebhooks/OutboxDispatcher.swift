@@ -94,23 +94,38 @@ public struct OutboxDispatcher: Sendable {
         return made
     }
 
-    /// Claims one batch of due deliveries and sends it. When `abandonWhen` returns before the
-    /// batch is done, the batch's leases are released and the cycle returns without waiting.
+    /// Claims one batch of due deliveries and sends it, recording attempts as they finish. When
+    /// `abandonWhen` returns before the batch is done, what finished is recorded, the other leases
+    /// are released and the cycle returns without waiting.
     public func dispatchDue(abandonWhen: (@Sendable () async -> Void)? = nil) async throws -> Report {
-        let claimed = try await store.claimDueDeliveries(owner: settings.owner, limit: settings.batchSize, lease: settings.lease)
+        let claimed = try await claimDue()
         return try await process(claimed, abandonWhen: abandonWhen)
     }
 
     /// Expands and sends until nothing is due (retries scheduled later stay for a later run).
+    ///
+    /// Pipelined: the next batch is claimed while the previous one is in flight, so the transport
+    /// always has work queued, and attempts are recorded as they finish.
     public func drain(maxBatches: Int = 100_000) async throws -> Report {
         var total = Report()
-        for _ in 0..<max(1, maxBatches) {
+        var batches = 0
+        while batches < max(1, maxBatches) {
             try await expandAll()
-            let batch = try await dispatchDue()
-            if batch.claimed == 0 { break }
-            total.add(batch)
+            let first = try await claimDue()
+            batches += 1
+            if first.isEmpty { break }
+            let round = try await process(first, claimMore: {
+                guard batches < max(1, maxBatches) else { return [] }
+                batches += 1
+                return try await claimDue()
+            }, abandonWhen: nil)
+            total.add(round)
         }
         return total
+    }
+
+    private func claimDue() async throws -> [ClaimedDelivery] {
+        try await store.claimDueDeliveries(owner: settings.owner, limit: settings.batchSize, lease: settings.lease)
     }
 
     /// Sends these deliveries now, whatever their schedule (for `webhook test` and manual retries).
@@ -125,63 +140,93 @@ public struct OutboxDispatcher: Sendable {
         try await store.releaseLeases(nil, owner: settings.owner)
     }
 
-    // MARK: One batch
+    // MARK: Sending and recording
 
-    func process(_ claimed: [ClaimedDelivery], abandonWhen: (@Sendable () async -> Void)?) async throws -> Report {
+    /// Sends claimed deliveries and records every attempt, in transactions of whatever finished
+    /// while the previous one committed (so a fan-out costs a few commits, not one per delivery).
+    /// With `claimMore`, the next batch is claimed whenever no more than one batch is left in
+    /// flight, until it returns nothing. Leases are renewed while deliveries are in flight.
+    func process(_ claimed: [ClaimedDelivery], claimMore: (() async throws -> [ClaimedDelivery])? = nil,
+                 abandonWhen: (@Sendable () async -> Void)?) async throws -> Report {
         var report = Report()
-        report.claimed = claimed.count
         guard !claimed.isEmpty else { return report }
-        let startedAt = clock.now()
-        var requests: [WebhookRequest] = []
-        var byRequest: [String: ClaimedDelivery] = [:]
-        var attempts: [AttemptReport] = []
-        for delivery in claimed {
-            do {
-                let request = try render(delivery, at: startedAt)
-                requests.append(request)
-                byRequest[request.id] = delivery
-            } catch {
-                let reason = "invalid-request: cannot render the payload: \(error)"
-                attempts.append(AttemptReport(deliveryID: delivery.delivery.id, attemptedAt: startedAt, statusCode: nil,
-                                              latencyMilliseconds: 0, responsePrefix: nil, error: reason,
-                                              next: .failed(reason: reason)))
+        let inFlight = InFlight()
+        let heartbeat = renewLeases(inFlight)
+        defer { heartbeat.cancel() }
+        let watcher = abandonWhen.map { abandonWhen in
+            Task {
+                await abandonWhen()
+                guard !Task.isCancelled else { return }
+                inFlight.abandon()
             }
         }
+        defer { watcher?.cancel() }
 
-        let heartbeat = renewLeases(requests.compactMap { Int64($0.id) })
-        let responses = await send(requests, abandonWhen: abandonWhen)
-        heartbeat.cancel()
-
+        var sent: [String: (delivery: ClaimedDelivery, startedAt: Date)] = [:]
+        var bodies: [BodyKey: [UInt8]] = [:]
+        var toRecord: [AttemptReport] = []
         var unsent: [Int64] = []
-        if let responses {
+        var claimMore = claimMore
+        let refill = max(1, settings.batchSize)
+
+        func launch(_ batch: [ClaimedDelivery]) async {
+            report.claimed += batch.count
+            let startedAt = clock.now()
+            var requests: [WebhookRequest] = []
+            requests.reserveCapacity(batch.count)
+            for delivery in batch {
+                do {
+                    let request = try render(delivery, at: startedAt, bodies: &bodies)
+                    requests.append(request)
+                    sent[request.id] = (delivery, startedAt)
+                } catch {
+                    let reason = "invalid-request: cannot render the payload: \(error)"
+                    toRecord.append(AttemptReport(deliveryID: delivery.delivery.id, attemptedAt: startedAt, statusCode: nil,
+                                                  latencyMilliseconds: 0, responsePrefix: nil, error: reason,
+                                                  next: .failed(reason: reason)))
+                }
+            }
+            inFlight.lease(requests.compactMap { Int64($0.id) })
+            await transport.start(requests) { inFlight.finished($0) }
+        }
+
+        await launch(claimed)
+        while true {
+            if inFlight.isAbandoned { break }
+            if let more = claimMore, sent.count <= refill {
+                let batch = try await more()
+                if batch.isEmpty { claimMore = nil } else { await launch(batch) }
+            }
             let finishedAt = clock.now()
-            for response in responses {
-                guard let delivery = byRequest[response.requestID] else { continue }
+            for response in inFlight.take() {
+                guard let (delivery, startedAt) = sent.removeValue(forKey: response.requestID) else { continue }
                 if response.errorCategory == .shutdown {
                     unsent.append(delivery.delivery.id)
                     continue
                 }
-                attempts.append(attemptReport(delivery, response, startedAt: startedAt, finishedAt: finishedAt))
+                toRecord.append(attemptReport(delivery, response, startedAt: startedAt, finishedAt: finishedAt))
             }
-        } else {
-            unsent = requests.compactMap { Int64($0.id) }
-            logger.notice("batch abandoned at shutdown; leases released", metadata: ["deliveries": "\(unsent.count)"])
+            if !toRecord.isEmpty {
+                try await record(toRecord, into: &report)
+                inFlight.settled(toRecord.map(\.deliveryID))
+                toRecord.removeAll(keepingCapacity: true)
+                continue
+            }
+            if sent.isEmpty, claimMore == nil { break }
+            if !sent.isEmpty { await inFlight.wait() }
         }
 
-        let latency = Timer(label: "picketline_webhook_delivery_duration_seconds")
-        for attempt in attempts {
-            let result: String
-            switch attempt.next {
-            case .delivered: report.delivered += 1; result = "delivered"
-            case .retry: report.retrying += 1; result = "retry"
-            case .failed, .disableSubscription: report.failed += 1; result = "failed"
+        if inFlight.isAbandoned {
+            // Record what did finish; hand back the rest (their transfers go on and are ignored).
+            for response in inFlight.take() {
+                guard let (delivery, startedAt) = sent.removeValue(forKey: response.requestID) else { continue }
+                if response.errorCategory == .shutdown { unsent.append(delivery.delivery.id); continue }
+                toRecord.append(attemptReport(delivery, response, startedAt: startedAt, finishedAt: clock.now()))
             }
-            Counter(label: "picketline_webhook_attempts_total", dimensions: [("result", result)]).increment()
-            latency.recordMilliseconds(attempt.latencyMilliseconds)
-        }
-        report.disabledSubscriptions = try await store.recordAttempts(attempts, owner: settings.owner, disableAfter: settings.disableAfter)
-        for id in report.disabledSubscriptions {
-            logger.warning("webhook disabled", metadata: ["webhook": "\(id)"])
+            if !toRecord.isEmpty { try await record(toRecord, into: &report) }
+            let abandoned = sent.values.map(\.delivery.delivery.id)
+            logger.notice("batch abandoned at shutdown; leases released", metadata: ["deliveries": "\(abandoned.count)"])
+            unsent += abandoned
         }
         if !unsent.isEmpty {
             report.released = try await store.releaseLeases(unsent, owner: settings.owner)
@@ -193,16 +238,61 @@ public struct OutboxDispatcher: Sendable {
         return report
     }
 
+    /// Records attempts in one transaction and counts them.
+    private func record(_ attempts: [AttemptReport], into report: inout Report) async throws {
+        var delivered = 0, retrying = 0, failed = 0
+        let latency = Timer(label: "picketline_webhook_delivery_duration_seconds")
+        for attempt in attempts {
+            switch attempt.next {
+            case .delivered: delivered += 1
+            case .retry: retrying += 1
+            case .failed, .disableSubscription: failed += 1
+            }
+            latency.recordMilliseconds(attempt.latencyMilliseconds)
+        }
+        let disabled = try await store.recordAttempts(attempts, owner: settings.owner, disableAfter: settings.disableAfter)
+        for (result, count) in [("delivered", delivered), ("retry", retrying), ("failed", failed)] where count > 0 {
+            Counter(label: "picketline_webhook_attempts_total", dimensions: [("result", result)]).increment(by: count)
+        }
+        report.delivered += delivered; report.retrying += retrying; report.failed += failed
+        report.disabledSubscriptions += disabled
+        for id in disabled {
+            logger.warning("webhook disabled", metadata: ["webhook": "\(id)"])
+        }
+    }
+
+    /// What makes two deliveries' bodies identical: the event, the format, and whether personal data goes in.
+    struct BodyKey: Hashable {
+        var event: Int64
+        var format: PayloadFormat
+        var personalData: Bool
+    }
+
     /// The request for one delivery: body in the subscription's format, personal data only when
     /// granted, signed with every secret valid at `now`.
     func render(_ claimed: ClaimedDelivery, at now: Date) throws -> WebhookRequest {
+        var bodies: [BodyKey: [UInt8]] = [:]
+        return try render(claimed, at: now, bodies: &bodies)
+    }
+
+    /// As `render(_:at:)`, reusing bodies already rendered for the same event and format (the
+    /// signature differs per delivery: message id and secret).
+    func render(_ claimed: ClaimedDelivery, at now: Date, bodies: inout [BodyKey: [UInt8]]) throws -> WebhookRequest {
         let subscription = claimed.subscription
-        var data = try JSONValue(parsing: Data(claimed.event.payload.utf8))
-        if subscription.personalData, let personal = claimed.event.personalData {
-            data = data.setting("personal_data", to: try JSONValue(parsing: Data(personal.utf8)))
+        let key = BodyKey(event: claimed.event.id, format: subscription.format,
+                          personalData: subscription.personalData && claimed.event.personalData != nil)
+        let body: [UInt8]
+        if let known = bodies[key] {
+            body = known
+        } else {
+            var data = try JSONValue(parsing: Data(claimed.event.payload.utf8))
+            if key.personalData, let personal = claimed.event.personalData {
+                data = data.setting("personal_data", to: try JSONValue(parsing: Data(personal.utf8)))
+            }
+            if subscription.format != .standard { data = Self.withActionLink(data) }
+            body = subscription.format.render(eventType: claimed.event.type, timestamp: claimed.event.occurredAt, data: data)
+            bodies[key] = body
         }
-        if subscription.format != .standard { data = Self.withActionLink(data) }
-        let body = subscription.format.render(eventType: claimed.event.type, timestamp: claimed.event.occurredAt, data: data)
         let signer = try StandardWebhookSigner(secrets: subscription.signingSecrets(at: now))
         let headers = signer.headers(id: claimed.delivery.messageID, timestamp: Int(now.timeIntervalSince1970), body: body)
         return WebhookRequest(id: String(claimed.delivery.id), url: subscription.url, headers: headers, body: body)
@@ -241,16 +331,16 @@ public struct OutboxDispatcher: Sendable {
         }
         let milliseconds = Int(response.latency.components.seconds) * 1_000
             + Int(response.latency.components.attoseconds / 1_000_000_000_000_000)
-        var metadata: Logger.Metadata = [
-            "delivery": "\(delivery.id)", "webhook": "\(claimed.subscription.id)", "host": "\(claimed.subscription.host)",
-            "attempt": "\(delivery.attempts + 1)", "latency_ms": "\(milliseconds)",
-        ]
-        if let code = response.statusCode { metadata["status"] = "\(code)" }
-        if let error { metadata["error"] = "\(error)" }
-        if next == .delivered {
-            logger.debug("delivered", metadata: metadata)
-        } else {
-            logger.notice("delivery attempt failed", metadata: metadata)
+        // The metadata (the host means parsing the URL) only when the line is written.
+        let level: Logger.Level = next == .delivered ? .debug : .notice
+        if logger.logLevel <= level {
+            var metadata: Logger.Metadata = [
+                "delivery": "\(delivery.id)", "webhook": "\(claimed.subscription.id)", "host": "\(claimed.subscription.host)",
+                "attempt": "\(delivery.attempts + 1)", "latency_ms": "\(milliseconds)",
+            ]
+            if let code = response.statusCode { metadata["status"] = "\(code)" }
+            if let error { metadata["error"] = "\(error)" }
+            logger.log(level: level, next == .delivered ? "delivered" : "delivery attempt failed", metadata: metadata)
         }
         return AttemptReport(
             deliveryID: delivery.id, attemptedAt: startedAt, statusCode: response.statusCode, latencyMilliseconds: milliseconds,
@@ -258,49 +348,74 @@ public struct OutboxDispatcher: Sendable {
             error: error, next: next)
     }
 
-    /// Keeps the batch's leases alive while it is in flight.
-    private func renewLeases(_ ids: [Int64]) -> Task<Void, Never> {
+    /// Keeps the leases of what is in flight alive.
+    private func renewLeases(_ inFlight: InFlight) -> Task<Void, Never> {
         let store = self.store, owner = settings.owner, lease = settings.lease
         return Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(lease / 3))
                 if Task.isCancelled { break }
-                try? await store.extendLeases(ids, owner: owner, lease: lease)
-            }
-        }
-    }
-
-    /// Sends a batch; nil when `abandonWhen` returned first (the transfers go on and are ignored).
-    private func send(_ requests: [WebhookRequest], abandonWhen: (@Sendable () async -> Void)?) async -> [WebhookResponse]? {
-        guard !requests.isEmpty else { return [] }
-        guard let abandonWhen else { return await transport.send(requests) }
-        let transport = self.transport
-        let gate = ResumeOnce<[WebhookResponse]?>()
-        return await withCheckedContinuation { continuation in
-            gate.arm(continuation)
-            let watcher = Task {
-                await abandonWhen()
-                guard !Task.isCancelled else { return }
-                gate.resume(returning: nil)
-            }
-            Task {
-                let responses = await transport.send(requests)
-                gate.resume(returning: responses)
-                watcher.cancel()
+                let ids = inFlight.leasedIDs()
+                if !ids.isEmpty { try? await store.extendLeases(ids, owner: owner, lease: lease) }
             }
         }
     }
 }
 
-/// A continuation that the first of several racers resumes; the others are ignored.
-private final class ResumeOnce<Value: Sendable>: Sendable {
-    private let continuation = Mutex<CheckedContinuation<Value, Never>?>(nil)
-
-    func arm(_ continuation: CheckedContinuation<Value, Never>) {
-        self.continuation.withLock { $0 = continuation }
+/// What a `process` call has in flight: responses that arrived (from the transport's threads) and
+/// not yet taken, the leases to renew, and whether the call was told to give up.
+private final class InFlight: Sendable {
+    private struct State {
+        var arrived: [WebhookResponse] = []
+        var waiter: CheckedContinuation<Void, Never>?
+        var abandoned = false
+        var leased: Set<Int64> = []
     }
 
-    func resume(returning value: Value) {
-        continuation.withLock { $0.take() }?.resume(returning: value)
+    private let state = Mutex(State())
+
+    /// Called by the transport, once per request.
+    func finished(_ response: WebhookResponse) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.arrived.append(response)
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
     }
+
+    func abandon() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.abandoned = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    var isAbandoned: Bool { state.withLock { $0.abandoned } }
+
+    /// The responses that arrived since the last call.
+    func take() -> [WebhookResponse] {
+        state.withLock { state in
+            defer { state.arrived.removeAll(keepingCapacity: true) }
+            return state.arrived
+        }
+    }
+
+    /// Returns once a response arrived that was not taken yet, or the call was abandoned.
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { state -> Bool in
+                if !state.arrived.isEmpty || state.abandoned { return true }
+                state.waiter = continuation
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    func lease(_ ids: [Int64]) { state.withLock { $0.leased.formUnion(ids) } }
+    func settled(_ ids: [Int64]) { state.withLock { $0.leased.subtract(ids) } }
+    func leasedIDs() -> [Int64] { state.withLock { Array($0.leased) } }
 }

@@ -1,0 +1,149 @@
+import Foundation
+import GRDB
+import PicketlineCore
+
+// Hand-written row decoding for the dispatch hot path (expanding, claiming, recording a fan-out to
+// a thousand subscriptions). The Codable path converts every column name from snake_case and
+// decodes `event_types` through a JSON decoder per row: at a thousand rows that costs more than
+// the SQL. These read fixed column lists by position; the Codable records stay for everything else.
+
+enum DeliveryRows {
+    /// Every column of `webhook_deliveries`, in the order `delivery(_:)` reads them.
+    static let deliveryColumns = """
+        id, outbox_id, subscription_id, message_id, event_type, status, attempts, next_attempt_at, first_attempt_at, \
+        lease_owner, lease_expires_at, last_status_code, last_error, delivered_at, created_at, updated_at
+        """
+
+    /// The same, qualified by the alias `d`.
+    static let prefixedDeliveryColumns = deliveryColumns.split(separator: ",")
+        .map { "d." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
+
+    /// Every column of `webhook_subscriptions`, in the order `subscription(_:)` reads them.
+    static let subscriptionColumns = """
+        id, url, description, event_types, campaign_id, organisation_id, format, personal_data, state, disabled_reason, \
+        disabled_at, secret, previous_secret, previous_secret_expires_at, failing_since, starts_after_event, created_at, updated_at
+        """
+
+    /// Every column of `outbox`, in the order `event(_:)` reads them.
+    static let eventColumns = """
+        id, event_id, type, occurred_at, subject_type, subject_id, action_id, campaign_id, payload, personal_data
+        """
+
+    static func delivery(_ row: Row) throws -> WebhookDelivery {
+        WebhookDelivery(
+            id: row[0], outboxID: row[1], subscriptionID: row[2], messageID: row[3], eventType: row[4],
+            status: try value(DeliveryStatus.self, row[5], column: "status"), attempts: row[6], nextAttemptAt: row[7],
+            firstAttemptAt: row[8], leaseOwner: row[9], leaseExpiresAt: row[10], lastStatusCode: row[11], lastError: row[12],
+            deliveredAt: row[13], createdAt: row[14], updatedAt: row[15])
+    }
+
+    /// Decodes subscriptions; `eventTypes` (a JSON array) is parsed once per distinct text.
+    struct SubscriptionDecoder {
+        private var patterns: [String: [String]] = [:]
+
+        mutating func subscription(_ row: Row) throws -> WebhookSubscription {
+            let eventTypesText: String = row[3]
+            let eventTypes: [String]
+            if let known = patterns[eventTypesText] {
+                eventTypes = known
+            } else {
+                eventTypes = try JSONDecoder().decode([String].self, from: Data(eventTypesText.utf8))
+                patterns[eventTypesText] = eventTypes
+            }
+            return WebhookSubscription(
+                id: row[0], url: row[1], description: row[2], eventTypes: eventTypes, campaignID: row[4], organisationID: row[5],
+                format: try value(PayloadFormat.self, row[6], column: "format"), personalData: row[7],
+                state: try value(SubscriptionState.self, row[8], column: "state"), disabledReason: row[9], disabledAt: row[10],
+                secret: row[11], previousSecret: row[12], previousSecretExpiresAt: row[13], failingSince: row[14],
+                startsAfterEvent: row[15], createdAt: row[16], updatedAt: row[17])
+        }
+    }
+
+    /// What deciding whether a subscription wants an event needs, and no more: no secrets, no dates.
+    struct Scope {
+        var id: Int64
+        var state: SubscriptionState
+        var startsAfterEvent: Int64
+        /// The JSON text of the patterns, to remember a match per distinct list.
+        var eventTypesText: String
+        var eventTypes: [String]
+        var campaignID: Int64?
+        var organisationID: Int64?
+    }
+
+    /// The scope of every active subscription, oldest first.
+    static func activeScopes(_ db: Database) throws -> [Scope] {
+        var patterns: [String: [String]] = [:]
+        var result: [Scope] = []
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT id, state, starts_after_event, event_types, campaign_id, organisation_id
+            FROM webhook_subscriptions WHERE state = ? ORDER BY id
+            """, arguments: [SubscriptionState.active.rawValue])
+        while let row = try rows.next() {
+            let text: String = row[3]
+            let eventTypes: [String]
+            if let known = patterns[text] {
+                eventTypes = known
+            } else {
+                eventTypes = try JSONDecoder().decode([String].self, from: Data(text.utf8))
+                patterns[text] = eventTypes
+            }
+            result.append(Scope(id: row[0], state: try value(SubscriptionState.self, row[1], column: "state"), startsAfterEvent: row[2],
+                                eventTypesText: text, eventTypes: eventTypes, campaignID: row[4], organisationID: row[5]))
+        }
+        return result
+    }
+
+    static func event(_ row: Row) -> OutboxEvent {
+        OutboxEvent(id: row[0], eventID: row[1], type: row[2], occurredAt: row[3], subjectType: row[4], subjectID: row[5],
+                    actionID: row[6], campaignID: row[7], payload: row[8], personalData: row[9])
+    }
+
+    static func deliveries(_ db: Database, sql: String, arguments: StatementArguments) throws -> [WebhookDelivery] {
+        var result: [WebhookDelivery] = []
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        while let row = try rows.next() { result.append(try delivery(row)) }
+        return result
+    }
+
+    static func subscriptions(_ db: Database, sql: String, arguments: StatementArguments = []) throws -> [WebhookSubscription] {
+        var decoder = SubscriptionDecoder()
+        var result: [WebhookSubscription] = []
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() { result.append(try decoder.subscription(row)) }
+        return result
+    }
+
+    static func events(_ db: Database, sql: String, arguments: StatementArguments) throws -> [OutboxEvent] {
+        var result: [OutboxEvent] = []
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() { result.append(event(row)) }
+        return result
+    }
+
+    /// Dates as database values, each formatted once: GRDB formats a `Date` argument through a
+    /// `DateFormatter` every time, and a fan-out binds the same few dates thousands of times.
+    struct DateValues {
+        private var known: [Date: DatabaseValue] = [:]
+
+        mutating func callAsFunction(_ date: Date?) -> DatabaseValue {
+            guard let date else { return .null }
+            if let value = known[date] { return value }
+            let value = date.databaseValue
+            known[date] = value
+            return value
+        }
+    }
+
+    /// `IN (?, ?, …)` for `count` arguments.
+    static func placeholders(_ count: Int) -> String {
+        "(" + repeatElement("?", count: max(1, count)).joined(separator: ",") + ")"
+    }
+
+    private static func value<T: RawRepresentable>(_ type: T.Type, _ text: String, column: String) throws -> T where T.RawValue == String {
+        guard let value = T(rawValue: text) else {
+            throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "unexpected \(column) \(text.debugDescription)")
+        }
+        return value
+    }
+}

@@ -129,7 +129,7 @@ enum DeliveryRows {
         mutating func callAsFunction(_ date: Date?) -> DatabaseValue {
             guard let date else { return .null }
             if let value = known[date] { return value }
-            let value = date.databaseValue
+            let value = RFC3339.databaseString(from: date).databaseValue
             known[date] = value
             return value
         }

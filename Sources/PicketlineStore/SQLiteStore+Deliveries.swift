@@ -19,7 +19,7 @@ extension SQLiteStore {
             guard let last = events.last else { return OutboxExpansion(events: 0, deliveries: 0) }
             let scopes = try DeliveryRows.activeScopes(db)
             var made = 0
-            let nowValue = now.databaseValue
+            let nowValue = RFC3339.databaseString(from: now).databaseValue
             let insert = try db.insertDeliveryStatement()
             // A test event has its one delivery already; nothing else may receive it.
             for event in events where event.type != EventType.webhookTest {
@@ -316,7 +316,7 @@ extension Database {
 
     /// Makes the delivery of an event to a subscription unless it exists; returns 1 if made.
     func insertDelivery(event: OutboxEvent, subscription: Int64, at now: Date) throws -> Int {
-        try insertDelivery(event: event, subscription: subscription, at: now.databaseValue)
+        try insertDelivery(event: event, subscription: subscription, at: RFC3339.databaseString(from: now).databaseValue)
     }
 
     /// As above, with the time already a database value and the statement at hand (a fan-out

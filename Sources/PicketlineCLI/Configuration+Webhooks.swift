@@ -44,10 +44,12 @@ extension Configuration {
     }
 
     /// What the HTTP API's call-out and webhook routes need.
-    func webhookAdministration(store: any DeliveryStore & CalloutStore) -> WebhookAdministration {
+    func webhookAdministration(store: any DeliveryStore & CalloutStore,
+                               dispatchNow: @escaping @Sendable () -> Void = {}) -> WebhookAdministration {
         let configuration = self
         return WebhookAdministration(
             deliveries: store, callouts: store, refusal: { await configuration.webhookURLRefusal($0) },
-            newSecret: { StandardWebhookSigner.generateSecret() }, secretOverlap: webhooks.secretOverlapHours * 3_600)
+            newSecret: { StandardWebhookSigner.generateSecret() }, secretOverlap: webhooks.secretOverlapHours * 3_600,
+            dispatchNow: dispatchNow)
     }
 }

@@ -65,10 +65,11 @@ struct ServeCommand: AsyncParsableCommand {
         let engine = SchedulerEngine(store: store, settings: configuration.scheduler.engineSettings)
         let schedules = ScheduleAdministration(store: store, add: { try await engine.addSchedule($0) },
                                                resume: { try await engine.resume($0) })
-        let app = buildApplication(store: store, tokens: store, configuration: configuration.http, logger: logger,
-                                   readiness: readiness, metrics: metrics, webhooks: configuration.webhookAdministration(store: store),
-                                   schedules: schedules)
         let dispatcher = OutboxDispatcherService(dispatcher: configuration.dispatcher(store: store, logger: logger), logger: logger)
+        // A call-out sent through the API goes out at once, not at the dispatcher's next poll.
+        let webhooks = configuration.webhookAdministration(store: store, dispatchNow: { dispatcher.wake() })
+        let app = buildApplication(store: store, tokens: store, configuration: configuration.http, logger: logger,
+                                   readiness: readiness, metrics: metrics, webhooks: webhooks, schedules: schedules)
         logger.info("serving", metadata: ["address": "\(configuration.http.host):\(configuration.http.port)",
                                            "database": "\(configuration.databasePath)"])
         let scheduler = SchedulerService(engine: engine,

@@ -15,11 +15,14 @@ public struct WebhookAdministration: Sendable {
     public var newSecret: @Sendable () -> String
     /// How long a rotated-out secret keeps signing too.
     public var secretOverlap: TimeInterval
+    /// Tells the dispatcher in this process that something was just queued (a call-out, a test
+    /// event), so it goes out now rather than at the next poll.
+    public var dispatchNow: @Sendable () -> Void
 
     public init(deliveries: any DeliveryStore, callouts: any CalloutStore, refusal: @escaping @Sendable (String) async -> String?,
-                newSecret: @escaping @Sendable () -> String, secretOverlap: TimeInterval) {
+                newSecret: @escaping @Sendable () -> String, secretOverlap: TimeInterval, dispatchNow: @escaping @Sendable () -> Void = {}) {
         self.deliveries = deliveries; self.callouts = callouts; self.refusal = refusal; self.newSecret = newSecret
-        self.secretOverlap = secretOverlap
+        self.secretOverlap = secretOverlap; self.dispatchNow = dispatchNow
     }
 }
 
@@ -33,6 +36,7 @@ extension APIService {
                 let administration = try webhookAdministration()
                 let action = try await managedAction(try input.parameter("action"), input.caller)
                 let callout = try await administration.callouts.createCallout(action: String(action.id), message: try input.json.required("message"))
+                administration.dispatchNow()
                 let status = try await administration.callouts.calloutStatus(callout.id)
                 return try ok(CalloutResource(callout, eventID: status.eventID), .created)
             },

@@ -5,7 +5,8 @@ import ServiceLifecycle
 
 /// The dispatcher as a long-running service for `picketline serve` (and `picketline deliver`).
 ///
-/// Wakes every `pollInterval`, or sooner when a retry is due. On graceful shutdown it stops
+/// Wakes every `pollInterval`, sooner when a retry is due, and at once when `wake()` is called
+/// (`serve` does so when a call-out is sent through the API). On graceful shutdown it stops
 /// claiming, gives the batch in flight up to `shutdownGrace` to finish, then hands back every
 /// lease it still holds so that the next process takes those deliveries at once.
 public struct OutboxDispatcherService: Service {
@@ -13,6 +14,7 @@ public struct OutboxDispatcherService: Service {
     let pollInterval: Duration
     let shutdownGrace: Duration
     let logger: Logger
+    private let signal = WakeSignal()
 
     /// Makes the service around a dispatcher.
     public init(dispatcher: OutboxDispatcher, pollInterval: Duration = .seconds(1), shutdownGrace: Duration = .seconds(20),
@@ -38,10 +40,16 @@ public struct OutboxDispatcherService: Service {
             }
             if busy { continue }
             let wait = await nextWait()
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+            let signal = self.signal
+            try? await cancelWhenGracefulShutdown { await signal.sleep(for: wait) }
         }
         let released = (try? await dispatcher.releaseAll()) ?? 0
         logger.info("webhook dispatcher stopped", metadata: ["leases_released": "\(released)"])
+    }
+
+    /// Looks for new outbox events and due deliveries now instead of at the next poll.
+    public func wake() {
+        signal.wake()
     }
 
     /// Until the earliest due delivery, at most `pollInterval` (new outbox events need a look too).

@@ -309,3 +309,39 @@ struct OutboxDispatcherTests {
         #expect(try await fixture.store.claimDueDeliveries(owner: "next", limit: 10, lease: 60).count == 1)
     }
 }
+
+@Suite struct DispatcherWakeTests {
+    @Test(.timeLimit(.minutes(1)))
+    func wakingTheServiceDeliversACallOutLongBeforeTheNextPoll() async throws {
+        let fixture = try DispatchFixture(); defer { fixture.remove() }
+        let picket = try await fixture.picket()
+        _ = try await fixture.subscribe("/ok")
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        // A poll every ten minutes: only the wake-up can explain a delivery within the test.
+        let service = OutboxDispatcherService(dispatcher: fixture.dispatcher(), pollInterval: .seconds(600), logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
+        let running = Task { try await group.run() }
+        try await Task.sleep(for: .milliseconds(300))  // the service has had its first look and sleeps
+        _ = try await fixture.store.createCallout(action: picket.slug, message: "All out!")
+        service.wake()
+        #expect(await fixture.eventually { !fixture.receiver.requests.isEmpty })
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
+
+    @Test func aWakeBeforeTheSleepIsKeptAndASleepEndsOnItsOwn() async {
+        let signal = WakeSignal()
+        signal.wake()
+        let early = ContinuousClock.now
+        await signal.sleep(for: .seconds(600))  // returns at once: the wake was kept
+        #expect(ContinuousClock.now - early < .seconds(60))
+        let timed = ContinuousClock.now
+        await signal.sleep(for: .milliseconds(20))
+        #expect(ContinuousClock.now - timed >= .milliseconds(20))
+        let woken = Task { await signal.sleep(for: .seconds(600)) }
+        try? await Task.sleep(for: .milliseconds(50))
+        signal.wake()
+        await woken.value
+    }
+}

@@ -60,11 +60,21 @@ public final class CurlTransport: WebhookTransport {
     /// The settings this transport was made with.
     public let configuration: Configuration
     private let addressGuard: AddressGuard
-    private let loop: CurlMultiLoop
+    /// Made on the first request: `curl_global_init` (OpenSSL's set-up) and the curl thread cost
+    /// about 3 MB, which a `serve` with no webhooks need never pay.
+    private let lazyLoop = Mutex<CurlMultiLoop?>(nil)
+    private var loop: CurlMultiLoop {
+        lazyLoop.withLock { loop in
+            if let loop { return loop }
+            let made = CurlMultiLoop(configuration: configuration)
+            loop = made
+            return made
+        }
+    }
     // getaddrinfo blocks; keep it off the cooperative pool and off the curl thread.
     private static let resolveQueue = DispatchQueue(label: "picketline.webhooks.resolve", attributes: .concurrent)
 
-    /// Starts the curl thread.
+    /// The curl thread starts with the first request.
     public convenience init(configuration: Configuration = Configuration()) {
         self.init(configuration: configuration, addressGuard: AddressGuard(allowList: configuration.allowList))
     }
@@ -72,11 +82,10 @@ public final class CurlTransport: WebhookTransport {
     init(configuration: Configuration, addressGuard: AddressGuard) {
         self.configuration = configuration
         self.addressGuard = addressGuard
-        self.loop = CurlMultiLoop(configuration: configuration)
     }
 
     deinit {
-        loop.shutdown()
+        lazyLoop.withLock { $0?.shutdown() }
     }
 
     /// Sends all requests concurrently (within the limits) and returns one response per request.

@@ -94,12 +94,19 @@ public struct OutboxDispatcher: Sendable {
         return made
     }
 
-    /// Claims one batch of due deliveries and sends it, recording attempts as they finish. When
-    /// `abandonWhen` returns before the batch is done, what finished is recorded, the other leases
-    /// are released and the cycle returns without waiting.
-    public func dispatchDue(abandonWhen: (@Sendable () async -> Void)? = nil) async throws -> Report {
+    /// Claims a batch of due deliveries and sends it, recording attempts as they finish; with
+    /// `maxBatches` above one, the next batch is claimed while the previous one is in flight (as
+    /// `drain` does), up to that many. When `abandonWhen` returns before the work is done, what
+    /// finished is recorded, the other leases are released and the cycle returns without waiting.
+    public func dispatchDue(maxBatches: Int = 1, abandonWhen: (@Sendable () async -> Void)? = nil) async throws -> Report {
         let claimed = try await claimDue()
-        return try await process(claimed, abandonWhen: abandonWhen)
+        var batches = 1
+        let claimMore: (() async throws -> [ClaimedDelivery])? = maxBatches <= 1 ? nil : {
+            guard batches < maxBatches else { return [] }
+            batches += 1
+            return try await self.claimDue()
+        }
+        return try await process(claimed, claimMore: claimMore, abandonWhen: abandonWhen)
     }
 
     /// Expands and sends until nothing is due (retries scheduled later stay for a later run).

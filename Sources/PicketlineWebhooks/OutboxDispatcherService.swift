@@ -29,7 +29,9 @@ public struct OutboxDispatcherService: Service {
             var busy = false
             do {
                 try await dispatcher.expandAll()
-                let report = try await dispatcher.dispatchDue(abandonWhen: {
+                // Pipelined like `deliver --once`: a 1,000-subscription call-out is claimed in
+                // batches while the earlier ones are in flight; bounded so new events get a look.
+                let report = try await dispatcher.dispatchDue(maxBatches: 16, abandonWhen: {
                     try? await gracefulShutdown()
                     guard !Task.isCancelled else { return }
                     try? await Task.sleep(for: grace)

@@ -58,4 +58,6 @@ public protocol CalloutStore: Sendable {
     func createCallout(action: String, message: String) async throws -> Callout
     /// One call-out with where each matching subscription stands.
     func calloutStatus(_ id: Int64) async throws -> CalloutStatus
+    /// The id of the `callout.created` event a call-out wrote (what receivers see as webhook-id).
+    func calloutEventID(_ id: Int64) async throws -> String
 }

@@ -37,8 +37,8 @@ extension APIService {
                 let action = try await managedAction(try input.parameter("action"), input.caller)
                 let callout = try await administration.callouts.createCallout(action: String(action.id), message: try input.json.required("message"))
                 administration.dispatchNow()
-                let status = try await administration.callouts.calloutStatus(callout.id)
-                return try ok(CalloutResource(callout, eventID: status.eventID), .created)
+                // Only the event id: the status of every subscription is GET /callouts/{callout}.
+                return try ok(CalloutResource(callout, eventID: try await administration.callouts.calloutEventID(callout.id)), .created)
             },
             Route(method: .get, path: "/api/v1/callouts/{callout}", summary: "A call-out and where it stands for each webhook",
                   tag: "call-outs", access: .organiser, success: .json(200, .reference("CalloutStatus"))) { input in

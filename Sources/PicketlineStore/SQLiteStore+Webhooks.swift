@@ -172,6 +172,17 @@ extension SQLiteStore: DeliveryStore, CalloutStore {
         }
     }
 
+    public func calloutEventID(_ id: Int64) async throws -> String {
+        try await read { db in
+            guard let eventID = try String.fetchOne(db.cachedStatement(sql: """
+                SELECT event_id FROM outbox WHERE subject_type = 'callout' AND subject_id = ? AND type = ? ORDER BY id LIMIT 1
+                """), arguments: [id, EventType.calloutCreated]) else {
+                throw PicketlineError.notFound(entity: "call-out event", reference: String(id))
+            }
+            return eventID
+        }
+    }
+
     public func calloutStatus(_ id: Int64) async throws -> CalloutStatus {
         try await read { db in
             guard let callout = try Callout.fetchOne(db, key: id) else {

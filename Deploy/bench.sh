@@ -2,14 +2,18 @@
 # Benchmarks Picketline against references measured in the same run on the same machine, and
 # prints one table: figure, Picketline, reference, ratio, target, met.
 #   Deploy/bench.sh            (about 8 minutes after the release build; BENCH_BUILD=dir picks the build folder)
-# Installs what it needs: wrk (Debian), cronsim (PyPI). Traffic goes only to 127.0.0.1.
+# Installs what it needs: wrk and nginx-light (Debian), cronsim (PyPI). Traffic goes only to 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Deploy/setup.sh
-if ! command -v wrk >/dev/null; then
+# wrk drives the HTTP runs; nginx-light is the webhook receiver of the fan-out run.
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v nginx >/dev/null || missing+=(nginx-light)
+if (( ${#missing[@]} )); then
     sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null 2>&1 \
-        || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null; }
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 \
+        || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null; }
 fi
 python3 -c "import cronsim" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check "cronsim==2.8" 2>&1 | grep -v "Running pip as the 'root' user" || true
 # Built as Deploy/README.md and the Dockerfile ship it (Swift libraries linked in), in a build

@@ -98,12 +98,6 @@ public struct SchedulerEngine: Sendable {
         try await store.nextDueTime()
     }
 
-    /// How long the timer should wait from now: until the next due time, at most `maxWait`.
-    public func delayUntilNextWake() async throws -> TimeInterval {
-        guard let next = try await nextDueTime() else { return settings.maxWait }
-        return min(max(next.timeIntervalSince(clock.now()), 0), settings.maxWait)
-    }
-
     /// How long to wait after a pass that looked at `passTime` and produced `report`.
     public func delayAfterPass(at passTime: Date, report: FireReport) async throws -> TimeInterval {
         Self.delay(nextDue: try await nextDueTime(), passTime: passTime, passDidSomething: !report.isEmpty,

@@ -24,7 +24,7 @@ enum DeliveryRows {
         disabled_at, secret, previous_secret, previous_secret_expires_at, failing_since, starts_after_event, created_at, updated_at
         """
 
-    /// Every column of `outbox`, in the order `event(_:)` reads them.
+    /// Every column of `outbox`.
     static let eventColumns = """
         id, event_id, type, occurred_at, subject_type, subject_id, action_id, campaign_id, payload, personal_data
         """
@@ -32,28 +32,34 @@ enum DeliveryRows {
     static func delivery(_ row: Row) throws -> WebhookDelivery {
         WebhookDelivery(
             id: row[0], outboxID: row[1], subscriptionID: row[2], messageID: row[3], eventType: row[4],
-            status: try value(DeliveryStatus.self, row[5], column: "status"), attempts: row[6], nextAttemptAt: row[7],
+            status: try Row.stored(DeliveryStatus.self, row[5], column: "status"), attempts: row[6], nextAttemptAt: row[7],
             firstAttemptAt: row[8], leaseOwner: row[9], leaseExpiresAt: row[10], lastStatusCode: row[11], lastError: row[12],
             deliveredAt: row[13], createdAt: row[14], updatedAt: row[15])
     }
 
-    /// Decodes subscriptions; `eventTypes` (a JSON array) is parsed once per distinct text.
+    /// Parses `event_types` (a JSON array), once per distinct text: thousands of subscriptions
+    /// share a handful of lists.
+    struct EventTypeLists {
+        private var parsed: [String: [String]] = [:]
+
+        mutating func list(_ text: String) throws -> [String] {
+            if let known = parsed[text] { return known }
+            let list = try JSONDecoder().decode([String].self, from: Data(text.utf8))
+            parsed[text] = list
+            return list
+        }
+    }
+
+    /// Decodes subscriptions, parsing each distinct `event_types` list once.
     struct SubscriptionDecoder {
-        private var patterns: [String: [String]] = [:]
+        private var lists = EventTypeLists()
 
         mutating func subscription(_ row: Row) throws -> WebhookSubscription {
-            let eventTypesText: String = row[3]
-            let eventTypes: [String]
-            if let known = patterns[eventTypesText] {
-                eventTypes = known
-            } else {
-                eventTypes = try JSONDecoder().decode([String].self, from: Data(eventTypesText.utf8))
-                patterns[eventTypesText] = eventTypes
-            }
+            let eventTypes = try lists.list(row[3])
             return WebhookSubscription(
                 id: row[0], url: row[1], description: row[2], eventTypes: eventTypes, campaignID: row[4], organisationID: row[5],
-                format: try value(PayloadFormat.self, row[6], column: "format"), personalData: row[7],
-                state: try value(SubscriptionState.self, row[8], column: "state"), disabledReason: row[9], disabledAt: row[10],
+                format: try Row.stored(PayloadFormat.self, row[6], column: "format"), personalData: row[7],
+                state: try Row.stored(SubscriptionState.self, row[8], column: "state"), disabledReason: row[9], disabledAt: row[10],
                 secret: row[11], previousSecret: row[12], previousSecretExpiresAt: row[13], failingSince: row[14],
                 startsAfterEvent: row[15], createdAt: row[16], updatedAt: row[17])
         }
@@ -73,7 +79,7 @@ enum DeliveryRows {
 
     /// The scope of every active subscription, oldest first.
     static func activeScopes(_ db: Database) throws -> [Scope] {
-        var patterns: [String: [String]] = [:]
+        var lists = EventTypeLists()
         var result: [Scope] = []
         let rows = try Row.fetchCursor(db, sql: """
             SELECT id, state, starts_after_event, event_types, campaign_id, organisation_id
@@ -81,22 +87,11 @@ enum DeliveryRows {
             """, arguments: [SubscriptionState.active.rawValue])
         while let row = try rows.next() {
             let text: String = row[3]
-            let eventTypes: [String]
-            if let known = patterns[text] {
-                eventTypes = known
-            } else {
-                eventTypes = try JSONDecoder().decode([String].self, from: Data(text.utf8))
-                patterns[text] = eventTypes
-            }
-            result.append(Scope(id: row[0], state: try value(SubscriptionState.self, row[1], column: "state"), startsAfterEvent: row[2],
+            let eventTypes = try lists.list(text)
+            result.append(Scope(id: row[0], state: try Row.stored(SubscriptionState.self, row[1], column: "state"), startsAfterEvent: row[2],
                                 eventTypesText: text, eventTypes: eventTypes, campaignID: row[4], organisationID: row[5]))
         }
         return result
-    }
-
-    static func event(_ row: Row) -> OutboxEvent {
-        OutboxEvent(id: row[0], eventID: row[1], type: row[2], occurredAt: row[3], subjectType: row[4], subjectID: row[5],
-                    actionID: row[6], campaignID: row[7], payload: row[8], personalData: row[9])
     }
 
     static func deliveries(_ db: Database, sql: String, arguments: StatementArguments) throws -> [WebhookDelivery] {
@@ -114,11 +109,9 @@ enum DeliveryRows {
         return result
     }
 
+    /// Outbox events, decoded by `OutboxEvent(row:)` (Records+Rows.swift).
     static func events(_ db: Database, sql: String, arguments: StatementArguments) throws -> [OutboxEvent] {
-        var result: [OutboxEvent] = []
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-        while let row = try rows.next() { result.append(event(row)) }
-        return result
+        try OutboxEvent.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
     }
 
     /// Dates as database values, each formatted once: GRDB formats a `Date` argument through a
@@ -138,12 +131,5 @@ enum DeliveryRows {
     /// `IN (?, ?, …)` for `count` arguments.
     static func placeholders(_ count: Int) -> String {
         "(" + repeatElement("?", count: max(1, count)).joined(separator: ",") + ")"
-    }
-
-    private static func value<T: RawRepresentable>(_ type: T.Type, _ text: String, column: String) throws -> T where T.RawValue == String {
-        guard let value = T(rawValue: text) else {
-            throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "unexpected \(column) \(text.debugDescription)")
-        }
-        return value
     }
 }

@@ -37,7 +37,12 @@ extension Row {
     /// A vocabulary column (stored as its raw value), with an error naming the column for a value
     /// this version does not know.
     func choice<Value: RawRepresentable>(_ column: String) throws -> Value where Value.RawValue == String {
-        let raw: String = try decode(forColumn: column)
+        try Self.stored(Value.self, try decode(forColumn: column), column: column)
+    }
+
+    /// A vocabulary value read from `column`, or an error naming the column and the value.
+    static func stored<Value: RawRepresentable>(_ type: Value.Type, _ raw: String, column: String) throws -> Value
+    where Value.RawValue == String {
         guard let value = Value(rawValue: raw) else {
             throw PicketlineError.unavailable(detail: "column \(column) holds \(raw), which this version does not know")
         }

@@ -29,11 +29,8 @@ let package = Package(
             ]
         ),
         .target(name: "PicketlineScheduler", dependencies: ["PicketlineCore"]),
-        .systemLibrary(
-            name: "CCurl",
-            pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]
-        ),
+        // libcurl's header (libcurl4-openssl-dev); the library itself is opened on first use.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "PicketlineWebhooks",
             dependencies: [

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PicketlineCore
 import PicketlineStore
+import PicketlineWebhooks
 
 /// `picketline backup <file>`: a consistent copy while the service runs.
 struct BackupCommand: StoreCommand {
@@ -41,13 +42,15 @@ struct RestoreCommand: StoreCommand {
 struct DoctorCommand: StoreCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check the database: integrity, foreign keys, migrations, journal mode, outbox.",
+        abstract: "Check the database (integrity, foreign keys, migrations, journal mode, outbox) and that libcurl loads.",
         discussion: "Exits 1 when a check fails. Example: picketline doctor --json")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
     func run(store: SQLiteStore, configuration: Configuration) async throws {
+        let curlProblem = CurlTransport.libraryProblem
         let checks = try store.healthChecks()
+            + [HealthCheck(name: "libcurl", ok: curlProblem == nil, detail: curlProblem ?? "loaded; webhooks can be sent")]
         if output.json { try Output.json(checks) } else {
             Output.table(["CHECK", "OK", "DETAIL"], checks.map { [$0.name, $0.ok ? "ok" : "FAIL", $0.detail] })
         }

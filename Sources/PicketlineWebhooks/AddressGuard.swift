@@ -118,12 +118,12 @@ public struct AddressGuard: Sendable {
     // MARK: - URL parsing
 
     static func target(of url: String) -> Result<Target, URLProblem> {
-        CurlGlobal.ensureInitialized()
-        guard let handle = curl_url() else { return .failure(URLProblem(message: "could not parse URL")) }
-        defer { curl_url_cleanup(handle) }
-        let status = curl_url_set(handle, CURLUPART_URL, url, 0)
+        if let problem = CurlGlobal.problem { return .failure(URLProblem(message: problem)) }
+        guard let handle = pl_url() else { return .failure(URLProblem(message: "could not parse URL")) }
+        defer { pl_url_cleanup(handle) }
+        let status = pl_url_set(handle, CURLUPART_URL, url, 0)
         guard status == CURLUE_OK else {
-            return .failure(URLProblem(message: "invalid URL: \(String(cString: curl_url_strerror(status)))"))
+            return .failure(URLProblem(message: "invalid URL: \(String(cString: pl_url_strerror(status)))"))
         }
         guard let scheme = part(handle, CURLUPART_SCHEME, flags: 0)?.lowercased() else {
             return .failure(URLProblem(message: "invalid URL: no scheme"))
@@ -143,8 +143,8 @@ public struct AddressGuard: Sendable {
 
     private static func part(_ handle: OpaquePointer, _ which: CURLUPart, flags: UInt32) -> String? {
         var value: UnsafeMutablePointer<CChar>?
-        guard curl_url_get(handle, which, &value, flags) == CURLUE_OK, let value else { return nil }
-        defer { curl_free(value) }
+        guard pl_url_get(handle, which, &value, flags) == CURLUE_OK, let value else { return nil }
+        defer { pl_free(value) }
         return String(cString: value)
     }
 

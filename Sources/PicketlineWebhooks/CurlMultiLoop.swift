@@ -16,7 +16,7 @@ import Darwin
 ///   every `Transfer` are touched only by the loop thread (`run()`), from its start
 ///   until it calls `curl_multi_cleanup`.
 /// - Other threads touch only `inbox` (behind its Mutex) and call
-///   `curl_multi_wakeup(multi)`, which libcurl documents as safe from any thread.
+///   `pl_multi_wakeup(multi)`, which libcurl documents as safe from any thread.
 ///   That call happens while holding the inbox lock and only while `inbox.closed`
 ///   is false; the loop thread sets `closed` under the same lock before cleanup, so
 ///   the multi handle is never woken after it is freed.
@@ -115,8 +115,8 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
 
         func freeLists() {
-            curl_slist_free_all(headerList)
-            curl_slist_free_all(resolveList)
+            pl_slist_free_all(headerList)
+            pl_slist_free_all(resolveList)
             headerList = nil
             resolveList = nil
         }
@@ -135,8 +135,8 @@ final class CurlMultiLoop: @unchecked Sendable {
     private var idle: [EasyHandle] = []
 
     init(configuration: CurlTransport.Configuration) {
-        CurlGlobal.ensureInitialized()
-        guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed") }
+        precondition(CurlGlobal.problem == nil, "CurlMultiLoop made before libcurl was loaded")
+        guard let multi = pl_multi_init() else { fatalError("curl_multi_init failed") }
         self.configuration = configuration
         self.multi = multi
         let maxTotal = max(1, configuration.maxConcurrentTransfers)
@@ -156,7 +156,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         let accepted = inbox.withLock { inbox -> Bool in
             guard !inbox.closed, !inbox.stopping else { return false }
             inbox.pending.append(contentsOf: jobs)
-            _ = curl_multi_wakeup(multi)
+            _ = pl_multi_wakeup(multi)
             return true
         }
         if !accepted {
@@ -169,7 +169,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         let wasRunning = inbox.withLock { inbox -> Bool in
             guard !inbox.stopping else { return false }
             inbox.stopping = true
-            _ = curl_multi_wakeup(multi)
+            _ = pl_multi_wakeup(multi)
             return true
         }
         if wasRunning { stopped.wait() }
@@ -190,11 +190,11 @@ final class CurlMultiLoop: @unchecked Sendable {
             }
             if needsScheduling { startWaitingTransfers() }
             var running: Int32 = 0
-            _ = curl_multi_perform(multi, &running)
+            _ = pl_multi_perform(multi, &running)
             let finishedCount = collectFinishedTransfers()
             if finishedCount > 0, !waiting.isEmpty { continue }
             var ready: Int32 = 0
-            _ = curl_multi_poll(multi, nil, 0, 1_000, &ready)
+            _ = pl_multi_poll(multi, nil, 0, 1_000, &ready)
         }
         let leftovers = inbox.withLock { inbox -> [Job] in
             inbox.closed = true
@@ -202,7 +202,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             return inbox.pending
         }
         for (handle, transfer) in active {
-            curl_multi_remove_handle(multi, handle)
+            pl_multi_remove_handle(multi, handle)
             transfer.freeLists()
             release(transfer.easy)
             transfer.job.completion(Self.shutdownResponse(transfer.job))
@@ -212,7 +212,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         waiting.removeAll()
         for easy in idle { destroy(easy) }
         idle.removeAll()
-        curl_multi_cleanup(multi)
+        pl_multi_cleanup(multi)
         stopped.signal()
     }
 
@@ -247,11 +247,11 @@ final class CurlMultiLoop: @unchecked Sendable {
             job.completion(.failure(requestID: job.request.id, category: .invalidRequest, detail: problem))
             return
         }
-        let added = curl_multi_add_handle(multi, easy.handle)
+        let added = pl_multi_add_handle(multi, easy.handle)
         guard added == CURLM_OK else {
             transfer.freeLists()
             release(easy)
-            let detail = String(cString: curl_multi_strerror(added))
+            let detail = String(cString: pl_multi_strerror(added))
             job.completion(.failure(requestID: job.request.id, category: .other, detail: detail))
             return
         }
@@ -266,7 +266,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         let userdata = Unmanaged.passUnretained(transfer).toOpaque()
         var failures: [String] = []
         func check(_ code: CURLcode, _ what: String) {
-            if code != CURLE_OK { failures.append("\(what): \(String(cString: curl_easy_strerror(code)))") }
+            if code != CURLE_OK { failures.append("\(what): \(String(cString: pl_easy_strerror(code)))") }
         }
 
         check(pl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, transfer.easy.errorBuffer), "error buffer")
@@ -298,11 +298,11 @@ final class CurlMultiLoop: @unchecked Sendable {
         // curl adds "Expect: 100-continue" to larger POSTs and then waits for the
         // receiver; most webhook receivers never send 100, so that only adds latency.
         if !names.contains("expect") { lines.append("Expect:") }
-        for line in lines { transfer.headerList = curl_slist_append(transfer.headerList, line) }
+        for line in lines { transfer.headerList = pl_slist_append(transfer.headerList, line) }
         check(pl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, transfer.headerList), "headers")
 
         if let entry = transfer.job.resolveEntry {
-            transfer.resolveList = curl_slist_append(nil, entry)
+            transfer.resolveList = pl_slist_append(nil, entry)
             check(pl_easy_setopt_slist(handle, CURLOPT_RESOLVE, transfer.resolveList), "resolve")
         }
         if transfer.job.allowedAddresses != nil {
@@ -334,11 +334,11 @@ final class CurlMultiLoop: @unchecked Sendable {
     private func collectFinishedTransfers() -> Int {
         var count = 0
         var remaining: Int32 = 0
-        while let message = curl_multi_info_read(multi, &remaining) {
+        while let message = pl_multi_info_read(multi, &remaining) {
             guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle else { continue }
             let result = message.pointee.data.result
             guard let transfer = active.removeValue(forKey: handle) else { continue }
-            curl_multi_remove_handle(multi, handle)
+            pl_multi_remove_handle(multi, handle)
             activePerHost[transfer.job.hostKey, default: 1] -= 1
             if activePerHost[transfer.job.hostKey] == 0 { activePerHost[transfer.job.hostKey] = nil }
             let response = makeResponse(transfer, result: result)
@@ -376,7 +376,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             } else {
                 category = Self.category(of: result)
                 let buffer = String(cString: transfer.easy.errorBuffer)
-                detail = buffer.isEmpty ? String(cString: curl_easy_strerror(result)) : buffer
+                detail = buffer.isEmpty ? String(cString: pl_easy_strerror(result)) : buffer
             }
             response.errorCategory = category
             response.transportError = "\(category.rawValue): \(detail)"
@@ -385,7 +385,7 @@ final class CurlMultiLoop: @unchecked Sendable {
     }
 
     private func makeEasyHandle() -> EasyHandle {
-        guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed") }
+        guard let handle = pl_easy_init() else { fatalError("curl_easy_init failed") }
         let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
         buffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
         return EasyHandle(handle: handle, errorBuffer: buffer)
@@ -393,7 +393,7 @@ final class CurlMultiLoop: @unchecked Sendable {
 
     /// Returns a handle to the idle pool (reset, so no option leaks into the next transfer).
     private func release(_ easy: EasyHandle) {
-        curl_easy_reset(easy.handle)
+        pl_easy_reset(easy.handle)
         if idle.count < max(1, configuration.maxConcurrentTransfers) {
             idle.append(easy)
         } else {
@@ -402,7 +402,7 @@ final class CurlMultiLoop: @unchecked Sendable {
     }
 
     private func destroy(_ easy: EasyHandle) {
-        curl_easy_cleanup(easy.handle)
+        pl_easy_cleanup(easy.handle)
         easy.errorBuffer.deallocate()
     }
 

@@ -57,11 +57,14 @@ public final class CurlTransport: WebhookTransport {
     /// `Picketline/<version>`, naming the release that sent the request.
     public static let defaultUserAgent = "Picketline/\(PicketlineVersion.current)"
 
+    /// `nil` when libcurl loads (it is opened on first use; this loads it), otherwise why it does not.
+    public static var libraryProblem: String? { CurlGlobal.problem }
+
     /// The settings this transport was made with.
     public let configuration: Configuration
     private let addressGuard: AddressGuard
-    /// Made on the first request: `curl_global_init` (OpenSSL's set-up) and the curl thread cost
-    /// about 3 MB, which a `serve` with no webhooks need never pay.
+    /// Made on the first request: libcurl with OpenSSL and its other libraries, `curl_global_init`
+    /// and the curl thread cost about 8 MB, which a `serve` with no webhooks need never pay.
     private let lazyLoop = Mutex<CurlMultiLoop?>(nil)
     private var loop: CurlMultiLoop {
         lazyLoop.withLock { loop in
@@ -109,6 +112,10 @@ public final class CurlTransport: WebhookTransport {
     /// Checks and queues every request; `each` gets each response as its transfer ends (refusals at once).
     public func start(_ requests: [WebhookRequest], each: @escaping @Sendable (WebhookResponse) -> Void) async {
         guard !requests.isEmpty else { return }
+        if let problem = CurlGlobal.problem {
+            for request in requests { each(.failure(requestID: request.id, category: .other, detail: problem)) }
+            return
+        }
         var immediate: [WebhookResponse] = []
         var parsed: [(request: WebhookRequest, target: AddressGuard.Target)] = []
         for request in requests {

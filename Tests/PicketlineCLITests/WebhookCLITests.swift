@@ -159,6 +159,27 @@ private func eventually(within seconds: Double, _ condition: () throws -> Bool) 
         #expect(try cli.ok(["delivery", "list", "--subscription", "2"]).contains("delivered"))
     }
 
+    @Test func withoutLibcurlDeliveriesWaitWithTheReasonAndGoOutOnceItLoads() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        let receiver = try TestReceiver(); defer { receiver.stop() }
+        let missing = ["PICKETLINE_LIBCURL": cli.directory.appendingPathComponent("no-libcurl.so").path]
+        _ = try cli.ok(["demo"])
+        let refused = try cli.run(["webhook", "add", receiver.url("/ok")], environment: BinaryRunner.loopbackAllowed.merging(missing) { $1 })
+        #expect(refused.status != 0 && refused.stderr.contains("libcurl could not be loaded"))
+        let doctor = try cli.run(["doctor"], environment: missing)
+        #expect(doctor.status == 1 && doctor.stdout.contains("libcurl could not be loaded"))
+        #expect(try cli.ok(["doctor"]).contains("loaded; webhooks can be sent"))
+
+        _ = try cli.allowed(["webhook", "add", receiver.url("/ok"), "--events", "callout.*"])
+        _ = try cli.allowed(["callout", "send", Self.picket, "--message", "All out!", "--deliver"], environment: missing)
+        #expect(receiver.requests.isEmpty)
+        #expect(try cli.ok(["delivery", "show", "1"]).contains("libcurl could not be loaded"))
+        #expect(try cli.ok(["delivery", "retry", "1"]).contains("due now"))
+        _ = try cli.allowed(["deliver", "--once"])
+        #expect(receiver.requests.count == 1)
+        #expect(try cli.ok(["delivery", "list"]).contains("delivered"))
+    }
+
     @Test func rotatingTheSecretPrintsTheNewOneAndKeepsTheOldOneForTheOverlap() throws {
         let cli = try BinaryRunner(); defer { cli.remove() }
         let created = try object(try cli.allowed(["webhook", "add", "http://127.0.0.1:9/hook", "--json"]))

@@ -91,7 +91,7 @@ enum LogSetup {
                 handler.logLevel = parsed
                 return handler
             }
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = TextLogHandler(label: label)
             handler.logLevel = parsed
             return handler
         }

@@ -30,9 +30,18 @@ public enum Validation {
             && !parts[0].isEmpty
             && parts[1].contains(".")
             && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
-            && !email.contains(where: { $0.isWhitespace || $0 == "," || $0 == ";" || $0 == "<" || $0 == ">" })
+            && !email.unicodeScalars.contains(where: Self.forbiddenInEmail)
         guard valid else { throw PicketlineError.invalid(field: field, reason: "\(email.debugDescription) is not an e-mail address") }
         return email.lowercased()
+    }
+
+    /// Whitespace and the separators of address lists. By scalar, with ASCII decided without a
+    /// Unicode property lookup: the `Character` form of this check was a visible part of an RSVP.
+    private static func forbiddenInEmail(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case " ", "\t", "\n", "\r", "\u{0B}", "\u{0C}", ",", ";", "<", ">": return true
+        default: return scalar.isASCII ? false : scalar.properties.isWhitespace
+        }
     }
 
     /// A phone number: digits with optional leading `+` and the usual separators.

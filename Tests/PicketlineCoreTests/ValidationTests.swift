@@ -39,7 +39,8 @@ private func field(of body: () throws -> Void) -> String? {
     #expect(draft.slug == "picket-of-the-kazakhstan-embassy")
 }
 
-@Test(arguments: ["ada", "ada@", "@example.org", "ada@example", "ada @example.org", "ada@example.org, bob@example.org"])
+@Test(arguments: ["ada", "ada@", "@example.org", "ada@example", "ada @example.org", "ada@example.org, bob@example.org",
+                  "ada\t@example.org", "ada@exam\u{00A0}ple.org", "ada@example.org;bob@example.org", "Ada <ada@example.org>"])
 func malformedEmailsAreRefused(_ email: String) {
     #expect(field { _ = try RSVP(name: "Ada", email: email).validated() } == "email")
 }

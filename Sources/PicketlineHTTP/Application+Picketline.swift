@@ -27,7 +27,7 @@ public func buildRouter(store: any Store, tokens: any TokenStore, configuration:
             switch route.access {
             case .everyone: break
             case .everyoneRateLimited:
-                if !context.caller.isAuthenticated, let wait = await limiter.take(context.clientAddress) {
+                if !context.caller.isAuthenticated, let wait = limiter.take(context.clientAddress) {
                     var error = APIError(.tooManyRequests, code: "rate_limited",
                                          message: "too many requests from this address; try again in \(wait) s")
                     error.headers[.retryAfter] = String(wait)

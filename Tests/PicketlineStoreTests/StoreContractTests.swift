@@ -147,11 +147,16 @@ import PicketlineCore
         _ = try await store.setAttendanceStatus(ids[0], .declined)
         all = try await store.attendances(action: action.slug)
         #expect(all.map(\.waitlisted) == [false, false, false, true])
-        // Raising the capacity promotes the rest.
+        // Declining by answering again (the action named by its id this time) promotes d.
+        let declined = try await store.rsvp(action: String(action.id), RSVP(name: "b", email: "b@example.org", status: .declined))
+        #expect(!declined.created && declined.attendance.id == ids[1] && declined.attendance.status == .declined)
+        all = try await store.attendances(action: action.slug)
+        #expect(all.map(\.waitlisted) == [false, false, false, false])
+        // Raising the capacity leaves room for more.
         _ = try await store.updateAction(action.slug, ActionChanges(capacity: .some(5)))
         #expect(try await store.attendanceSummary(action: action.slug).waitlisted == 0)
         let summary = try await store.attendanceSummary(action: action.slug)
-        #expect(summary.accepted == 3 && summary.declined == 1 && summary.placesLeft == 2)
+        #expect(summary.accepted == 2 && summary.declined == 2 && summary.placesLeft == 3)
     }
 
     @Test(arguments: StoreFactory.allCases)

@@ -41,6 +41,17 @@ import Testing
         #expect(ready == #"{"status":"ready"}"#)
         let actions = httpGet(port: port, path: "/api/v1/actions")?.body ?? ""
         #expect(actions.contains("london-picket-kazakhstan-embassy-2022"))
+        // Access-log lines wait in a buffer for at most 100 ms, not until the process ends.
+        var early = ""
+        let readable = log.fileHandleForReading.fileDescriptor
+        for _ in 0..<50 where !early.contains(" path=/api/v1/actions ") {
+            var descriptor = pollfd(fd: readable, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 100) > 0 else { continue }
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            let count = read(readable, &chunk, chunk.count)
+            if count > 0 { early += String(decoding: chunk[..<count], as: UTF8.self) }
+        }
+        #expect(early.contains(" path=/api/v1/actions "), "\(early)")
         // Metrics: the exposition parses and the request counter moves.
         func requestCount() -> Double? {
             guard let text = httpGet(port: port, path: "/metrics")?.body else { return nil }
@@ -70,7 +81,7 @@ import Testing
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        let output = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let output = early + String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(output.contains("database closed"), "\(output)")
         // One access-log line per request: UTC time, level, label, sorted metadata, source, message.
         let access = output.split(separator: "\n").first { $0.contains(" path=/api/v1/actions ") }.map(String.init) ?? ""

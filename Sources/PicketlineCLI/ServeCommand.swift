@@ -85,8 +85,6 @@ struct ServeCommand: AsyncParsableCommand {
 enum LogSetup {
     static func bootstrap(level: String, format: String) -> Logger {
         let parsed = Logger.Level(rawValue: level) ?? .info
-        // Lines still waiting in the sink are written when the process ends, however it exits.
-        atexit { LogSink.standardError.flush() }
         LoggingSystem.bootstrap { label in
             if format == "json" {
                 var handler = JSONLogHandler(label: label)
@@ -103,7 +101,7 @@ enum LogSetup {
     }
 }
 
-/// One JSON object per line on stderr (through `LogSink`): time, level, label, message and the metadata.
+/// One JSON object per line on stderr: time, level, label, message and the metadata.
 struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level = .info
@@ -119,7 +117,8 @@ struct JSONLogHandler: LogHandler {
             "time": RFC3339.string(from: Date()), "level": event.level.rawValue, "label": label, "message": "\(event.message)",
         ]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = "\(value)" }
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-        LogSink.standardError.write(String(decoding: data, as: UTF8.self) + "\n", level: event.level)
+        guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        data.append(0x0A)
+        FileHandle.standardError.write(data)
     }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Logging
 import PicketlineCore
@@ -5,20 +8,20 @@ import PicketlineCore
 /// `log.format = text`: the line swift-log's `StreamLogHandler` writes, with the time in UTC:
 /// `2026-11-29T11:40:12Z info picketline : method=POST path=/api/v1/… status=201 [PicketlineHTTP] request`.
 ///
-/// Each line is built whole and handed to `LogSink`, so lines from several threads never
-/// interleave. It replaces `StreamLogHandler`, which on every line read the local time zone (a
-/// `stat` of /etc/localtime), prettified the metadata through string interpolation and locked,
-/// wrote and flushed stdio: a tenth of the CPU an RSVP costs (perf, Deploy/bench.sh).
+/// Each line is built in one buffer and written with one `write(2)`, so lines from several
+/// threads never interleave. It replaces `StreamLogHandler`, which on every line read the local
+/// time zone (a `stat` of /etc/localtime), prettified the metadata through string interpolation
+/// and locked, wrote and flushed stdio: a tenth of the CPU an RSVP costs (perf, Deploy/bench.sh).
 struct TextLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
-    /// Where lines go: standard error unless a test passes another sink.
-    let sink: LogSink
+    /// Where lines go: standard error unless a test passes another descriptor.
+    let descriptor: Int32
 
-    init(label: String, sink: LogSink = .standardError) {
+    init(label: String, descriptor: Int32 = 2) {
         self.label = label
-        self.sink = sink
+        self.descriptor = descriptor
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -51,6 +54,12 @@ struct TextLogHandler: LogHandler {
         line += "] "
         line += event.message.description
         line += "\n"
-        sink.write(line, level: event.level)
+        line.withUTF8 { bytes in
+            var written = 0
+            while written < bytes.count {
+                let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+                if result > 0 { written += result } else if result < 0 && errno == EINTR { continue } else { return }
+            }
+        }
     }
 }

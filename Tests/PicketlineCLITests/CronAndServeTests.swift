@@ -41,7 +41,7 @@ import Testing
         #expect(ready == #"{"status":"ready"}"#)
         let actions = httpGet(port: port, path: "/api/v1/actions")?.body ?? ""
         #expect(actions.contains("london-picket-kazakhstan-embassy-2022"))
-        // Access-log lines wait in a buffer for at most 100 ms, not until the process ends.
+        // The access-log line is written while the service runs, not at exit.
         var early = ""
         let readable = log.fileHandleForReading.fileDescriptor
         for _ in 0..<50 where !early.contains(" path=/api/v1/actions ") {

@@ -72,7 +72,7 @@ extension SQLiteStore {
             guard action.status != .cancelled else {
                 throw PicketlineError.conflict(field: "action", reason: "\(action.title) is cancelled")
             }
-            guard (action.endsAt ?? action.startsAt.addingTimeInterval(3 * 3600)) > now else {
+            guard !action.isOver(at: now) else {
                 throw PicketlineError.conflict(field: "action", reason: "\(action.title) is over")
             }
             // The id first: most RSVPs are new, and a single value is read without building a row.
@@ -253,18 +253,17 @@ extension Database {
     }
 
     /// What an RSVP needs to know of its action, found by id or slug as `action(_:)` finds it:
-    /// eight columns read by position. The whole action (26 columns, each found by name) was an
-    /// eighth of the writer's time per RSVP.
+    /// seven columns read by position, the closing time computed by SQLite. The whole action
+    /// (26 columns, each found by name, two dates parsed) was an eighth of the writer's time per RSVP.
     func rsvpGate(_ reference: String) throws -> RSVPGate {
         let trimmed = reference.trimmedWhitespace
-        let columns = "id, title, status, visibility, capacity, starts_at, ends_at, campaign_id"
         if let id = Int64(trimmed),
-           let row = try Row.fetchOne(cachedStatement(sql: "SELECT \(columns) FROM actions WHERE id = ?"), arguments: [id]) {
-            return try RSVPGate(row: row)
+           let gate = try RSVPGate.fetchOne(cachedStatement(sql: RSVPGate.select + " WHERE id = ?"), arguments: [id]) {
+            return gate
         }
-        if let row = try Row.fetchOne(cachedStatement(sql: "SELECT \(columns) FROM actions WHERE slug = ?"),
-                                      arguments: [trimmed.lowercased()]) {
-            return try RSVPGate(row: row)
+        if let gate = try RSVPGate.fetchOne(cachedStatement(sql: RSVPGate.select + " WHERE slug = ?"),
+                                            arguments: [trimmed.lowercased()]) {
+            return gate
         }
         throw PicketlineError.notFound(entity: "action", reference: reference)
     }
@@ -307,15 +306,24 @@ extension Database {
 }
 
 /// The columns of an action an RSVP checks and records (`Database.rsvpGate`).
-struct RSVPGate {
+struct RSVPGate: FetchableRecord {
+    /// Dates stay in their stored text form ("2022-01-08 12:00:00.000", UTC), which orders as the
+    /// instants do: an action takes RSVPs until its end, or three hours after its start when it
+    /// has no end.
+    static let select = """
+        SELECT id, title, status, visibility, capacity, campaign_id,
+               COALESCE(ends_at, strftime('%Y-%m-%d %H:%M:%f', starts_at, '+3 hours'))
+        FROM actions
+        """
+
     var id: Int64
     var title: String
     var status: ActionStatus
     var visibility: Visibility
     var capacity: Int?
-    var startsAt: Date
-    var endsAt: Date?
     var campaignID: Int64?
+    /// When the action stops taking RSVPs, in the stored text form.
+    var closesAt: String
 
     init(row: Row) throws {
         id = try row.decode(Int64.self, atIndex: 0)
@@ -323,8 +331,11 @@ struct RSVPGate {
         status = try Row.stored(ActionStatus.self, try row.decode(String.self, atIndex: 2), column: "status")
         visibility = try Row.stored(Visibility.self, try row.decode(String.self, atIndex: 3), column: "visibility")
         capacity = try row.decode(Int?.self, atIndex: 4)
-        startsAt = try row.decode(Date.self, atIndex: 5)
-        endsAt = try row.decode(Date?.self, atIndex: 6)
-        campaignID = try row.decode(Int64?.self, atIndex: 7)
+        campaignID = try row.decode(Int64?.self, atIndex: 5)
+        closesAt = try row.decode(String.self, atIndex: 6)
+    }
+
+    func isOver(at now: Date) -> Bool {
+        closesAt <= RFC3339.databaseString(from: now)
     }
 }

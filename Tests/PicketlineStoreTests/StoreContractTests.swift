@@ -168,8 +168,23 @@ import PicketlineCore
             try await store.rsvp(action: cancelled.slug, RSVP(name: "Ada", email: "ada@example.org"))
         }
         let past = try await store.createAction(ActionDraft(title: "Over", startsAt: clock.now().addingTimeInterval(-86_400), timeZone: "UTC"))
-        await #expect(throws: PicketlineError.self) {
+        await #expect(throws: PicketlineError.conflict(field: "action", reason: "Over is over")) {
             try await store.rsvp(action: past.slug, RSVP(name: "Ada", email: "ada@example.org"))
+        }
+        // Without an end, an action takes RSVPs until three hours after its start; with one, until its end.
+        let now = clock.now()
+        let started = try await store.createAction(ActionDraft(title: "Started", startsAt: now.addingTimeInterval(-2 * 3_600), timeZone: "UTC"))
+        #expect(try await store.rsvp(action: started.slug, RSVP(name: "Ada", email: "ada@example.org")).created)
+        let lapsed = try await store.createAction(ActionDraft(title: "Lapsed", startsAt: now.addingTimeInterval(-3 * 3_600 - 1), timeZone: "UTC"))
+        await #expect(throws: PicketlineError.conflict(field: "action", reason: "Lapsed is over")) {
+            try await store.rsvp(action: lapsed.slug, RSVP(name: "Ada", email: "ada@example.org"))
+        }
+        let long = try await store.createAction(ActionDraft(title: "Long", startsAt: now.addingTimeInterval(-5 * 3_600),
+                                                            endsAt: now.addingTimeInterval(60), timeZone: "UTC"))
+        #expect(try await store.rsvp(action: String(long.id), RSVP(name: "Ada", email: "ada@example.org")).created)
+        clock.advance(by: 61)
+        await #expect(throws: PicketlineError.conflict(field: "action", reason: "Long is over")) {
+            try await store.rsvp(action: long.slug, RSVP(name: "Bo", email: "bo@example.org"))
         }
     }
 

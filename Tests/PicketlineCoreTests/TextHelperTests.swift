@@ -18,6 +18,25 @@ import Testing
         }
     }
 
+    @Test func systemRandomFillsEveryByteOfABuffer() {
+        // 256 bytes (getentropy's most), eight times: a byte left unfilled stays zero in every
+        // try, while a filled one is zero in all eight with odds of 256⁻⁸.
+        var seen = [UInt8](repeating: 0, count: 256)
+        for _ in 0..<8 {
+            var buffer = [UInt8](repeating: 0, count: 256)
+            buffer.withUnsafeMutableBytes { SystemRandom.fill($0) }
+            for index in buffer.indices { seen[index] |= buffer[index] }
+        }
+        #expect(seen.allSatisfy { $0 != 0 })
+        var first = [UInt8](repeating: 0, count: 16), second = [UInt8](repeating: 0, count: 16)
+        first.withUnsafeMutableBytes { SystemRandom.fill($0) }
+        second.withUnsafeMutableBytes { SystemRandom.fill($0) }
+        #expect(first != second)
+        var empty: [UInt8] = []
+        empty.withUnsafeMutableBytes { SystemRandom.fill($0) }
+        #expect(empty.isEmpty)
+    }
+
     @Test func eventIDsGrowWithTime() {
         let earlier = OutboxEvent.newEventID(at: Date(timeIntervalSince1970: 1_796_115_600))
         let later = OutboxEvent.newEventID(at: Date(timeIntervalSince1970: 1_796_115_600.002))

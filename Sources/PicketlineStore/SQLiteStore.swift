@@ -30,6 +30,9 @@ public final class SQLiteStore: Store {
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            // Statement journals and sorts in memory, not files in /var/tmp: `deliver --once` made a
+            // dozen per fan-out, and a read-only root file system (a hardened container) has none.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {

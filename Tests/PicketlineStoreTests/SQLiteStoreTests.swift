@@ -43,7 +43,7 @@ import PicketlineCore
         #expect(!payload.contains("Hidden Lane") && !payload.contains("Secret depot") && payload.contains("Leeds"))
     }
 
-    @Test func theDatabaseIsInWALModeWithForeignKeysAndFullSync() async throws {
+    @Test func theDatabaseIsInWALModeWithForeignKeysFullSyncAndTempInMemory() async throws {
         let fixture = try StoreFixture(); defer { fixture.remove() }
         let (mode, foreignKeys, synchronous) = try await fixture.store.pool.read { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode")!, try Int.fetchOne(db, sql: "PRAGMA foreign_keys")!,
@@ -53,6 +53,10 @@ import PicketlineCore
         // The connection that commits is the one that must fsync (GRDB sets it to NORMAL with WAL).
         let writerSynchronous = try await fixture.store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous")! }
         #expect(writerSynchronous == 2)
+        // Temporary tables and statement journals stay in memory (2 = MEMORY), on readers and the writer.
+        let readerTemp = try await fixture.store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA temp_store")! }
+        let writerTemp = try await fixture.store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA temp_store")! }
+        #expect(readerTemp == 2 && writerTemp == 2)
         let status = try fixture.store.migrationStatus()
         #expect(status.applied == status.known && !status.known.isEmpty)
     }

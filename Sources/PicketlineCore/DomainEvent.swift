@@ -41,7 +41,7 @@ public struct OutboxEvent: Codable, Sendable, Equatable, Identifiable {
     /// `event_id` growing at its end, as the outbox does, instead of dirtying a random page of it
     /// with every event; 80 random bits keep ids unguessable and distinct within a millisecond.
     public static func newEventID(at time: Date = Date()) -> String {
-        let hex = Array("0123456789abcdef".utf8)
+        let hex = JSONObjectWriter.hexDigits
         var text: [UInt8] = Array("evt_".utf8)
         text.reserveCapacity(36)
         func append(_ value: UInt64, digits: Int) {

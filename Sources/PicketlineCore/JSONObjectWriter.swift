@@ -48,11 +48,14 @@ public struct JSONObjectWriter {
 
     public var string: String { String(decoding: finished(), as: UTF8.self) }
 
+    /// Lower-case hex digits by value (also for `OutboxEvent.newEventID`).
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     /// A JSON string literal: quotes, backslashes and control characters escaped the way
     /// Foundation's encoder does; everything else (slashes, non-ASCII) as it is.
     static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
-        let hex = Array("0123456789abcdef".utf8)
+        let hex = hexDigits
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])

@@ -99,7 +99,8 @@ struct SchemaProblem: Equatable, Sendable {
 
 /// JSONSerialization gives booleans as NSNumber too; only they report the C type "c".
 func isJSONBoolean(_ value: Any) -> Bool {
-    (value as? NSNumber).map { String(cString: $0.objCType) == "c" } ?? false
+    guard let type = (value as? NSNumber)?.objCType else { return false }
+    return type[0] == CChar(UInt8(ascii: "c")) && type[1] == 0
 }
 
 /// An object schema: its fields, closed to others.

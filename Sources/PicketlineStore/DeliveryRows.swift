@@ -24,7 +24,7 @@ enum DeliveryRows {
         disabled_at, secret, previous_secret, previous_secret_expires_at, failing_since, starts_after_event, created_at, updated_at
         """
 
-    /// Every column of `outbox`.
+    /// Every column of `outbox` (`OutboxEvent(row:)` in Records+Rows.swift reads them).
     static let eventColumns = """
         id, event_id, type, occurred_at, subject_type, subject_id, action_id, campaign_id, payload, personal_data
         """
@@ -107,11 +107,6 @@ enum DeliveryRows {
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try rows.next() { result.append(try decoder.subscription(row)) }
         return result
-    }
-
-    /// Outbox events, decoded by `OutboxEvent(row:)` (Records+Rows.swift).
-    static func events(_ db: Database, sql: String, arguments: StatementArguments) throws -> [OutboxEvent] {
-        try OutboxEvent.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
     }
 
     /// Dates as database values, each formatted once: GRDB formats a `Date` argument through a

@@ -14,8 +14,9 @@ extension SQLiteStore {
     public func expandOutbox(limit: Int) async throws -> OutboxExpansion {
         try await write { db, now in
             let cursor = try db.dispatchCursor()
-            let events = try DeliveryRows.events(
-                db, sql: "SELECT \(DeliveryRows.eventColumns) FROM outbox WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor, max(1, limit)])
+            let events = try OutboxEvent.fetchAll(
+                db.cachedStatement(sql: "SELECT \(DeliveryRows.eventColumns) FROM outbox WHERE id > ? ORDER BY id LIMIT ?"),
+                arguments: [cursor, max(1, limit)])
             guard let last = events.last else { return OutboxExpansion(events: 0, deliveries: 0) }
             let scopes = try DeliveryRows.activeScopes(db)
             var made = 0
@@ -352,7 +353,8 @@ extension Database {
             SELECT \(DeliveryRows.subscriptionColumns) FROM webhook_subscriptions WHERE id IN \(DeliveryRows.placeholders(subscriptionIDs.count))
             """, arguments: StatementArguments(subscriptionIDs)).map { ($0.id, $0) })
         let eventIDs = Array(Set(deliveries.map(\.outboxID)))
-        let events = Dictionary(uniqueKeysWithValues: try DeliveryRows.events(self, sql: """
+        // Not a cached statement: the IN list changes length with the batch.
+        let events = Dictionary(uniqueKeysWithValues: try OutboxEvent.fetchAll(self, sql: """
             SELECT \(DeliveryRows.eventColumns) FROM outbox WHERE id IN \(DeliveryRows.placeholders(eventIDs.count))
             """, arguments: StatementArguments(eventIDs)).map { ($0.id, $0) })
         return deliveries.compactMap { delivery in

@@ -173,14 +173,7 @@ extension SQLiteStore: DeliveryStore, CalloutStore {
     }
 
     public func calloutEventID(_ id: Int64) async throws -> String {
-        try await read { db in
-            guard let eventID = try String.fetchOne(db.cachedStatement(sql: """
-                SELECT event_id FROM outbox WHERE subject_type = 'callout' AND subject_id = ? AND type = ? ORDER BY id LIMIT 1
-                """), arguments: [id, EventType.calloutCreated]) else {
-                throw PicketlineError.notFound(entity: "call-out event", reference: String(id))
-            }
-            return eventID
-        }
+        try await read { db in try db.calloutEvent(id).eventID }
     }
 
     public func calloutStatus(_ id: Int64) async throws -> CalloutStatus {
@@ -188,11 +181,7 @@ extension SQLiteStore: DeliveryStore, CalloutStore {
             guard let callout = try Callout.fetchOne(db, key: id) else {
                 throw PicketlineError.notFound(entity: "call-out", reference: String(id))
             }
-            guard let event = try OutboxEvent.fetchOne(db, sql: """
-                SELECT * FROM outbox WHERE subject_type = 'callout' AND subject_id = ? AND type = ? ORDER BY id LIMIT 1
-                """, arguments: [id, EventType.calloutCreated]) else {
-                throw PicketlineError.notFound(entity: "call-out event", reference: String(id))
-            }
+            let event = try db.calloutEvent(id)
             // Raw rows and a dictionary: a call-out may go to thousands of subscriptions.
             let deliveries = try DeliveryRows.deliveries(db, sql: """
                 SELECT \(DeliveryRows.deliveryColumns) FROM webhook_deliveries WHERE outbox_id = ? ORDER BY id
@@ -224,6 +213,17 @@ extension SQLiteStore: DeliveryStore, CalloutStore {
 }
 
 extension Database {
+    /// The `callout.created` event a call-out wrote (its id is what receivers see as webhook-id).
+    func calloutEvent(_ calloutID: Int64) throws -> OutboxEvent {
+        guard let event = try OutboxEvent.fetchOne(cachedStatement(sql: """
+            SELECT \(DeliveryRows.eventColumns) FROM outbox
+            WHERE subject_type = 'callout' AND subject_id = ? AND type = ? ORDER BY id LIMIT 1
+            """), arguments: [calloutID, EventType.calloutCreated]) else {
+            throw PicketlineError.notFound(entity: "call-out event", reference: String(calloutID))
+        }
+        return event
+    }
+
     /// The subscription with this id.
     func subscription(_ id: Int64) throws -> WebhookSubscription {
         guard let subscription = try WebhookSubscription.fetchOne(self, key: id) else {

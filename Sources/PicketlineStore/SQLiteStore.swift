@@ -28,8 +28,9 @@ public final class SQLiteStore: Store {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
+        let synchronous = "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")"
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            try db.execute(sql: synchronous)
             // Statement journals and sorts in memory, not files in /var/tmp: `deliver --once` made a
             // dozen per fan-out, and a read-only root file system (a hardened container) has none.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
@@ -42,9 +43,7 @@ public final class SQLiteStore: Store {
             pool = try DatabasePool(path: path, configuration: configuration)
             // DatabasePool turns WAL on after `prepareDatabase` ran, and with it sets the writer to
             // synchronous=NORMAL: set the durability asked for again, on the connection that commits.
-            try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
-            }
+            try pool.writeWithoutTransaction { db in try db.execute(sql: synchronous) }
         } catch {
             throw PicketlineError.unavailable(detail: "cannot open \(path): \(error)")
         }
@@ -150,7 +149,7 @@ extension Database {
                      at now: Date, payloadJSON: String, personalDataJSON: String?) throws {
         let event = OutboxEvent(
             id: 0,
-            eventID: OutboxEvent.newEventID(),
+            eventID: OutboxEvent.newEventID(at: now),
             type: type, occurredAt: now, subjectType: subject, subjectID: subjectID, actionID: actionID,
             campaignID: campaignID, payload: payloadJSON, personalData: personalDataJSON)
         _ = try insertOutboxEvent(event)

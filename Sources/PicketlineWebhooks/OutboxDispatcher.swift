@@ -99,14 +99,7 @@ public struct OutboxDispatcher: Sendable {
     /// `drain` does), up to that many. When `abandonWhen` returns before the work is done, what
     /// finished is recorded, the other leases are released and the cycle returns without waiting.
     public func dispatchDue(maxBatches: Int = 1, abandonWhen: (@Sendable () async -> Void)? = nil) async throws -> Report {
-        let claimed = try await claimDue()
-        var batches = 1
-        let claimMore: (() async throws -> [ClaimedDelivery])? = maxBatches <= 1 ? nil : {
-            guard batches < maxBatches else { return [] }
-            batches += 1
-            return try await self.claimDue()
-        }
-        return try await process(claimed, claimMore: claimMore, abandonWhen: abandonWhen)
+        try await claimAndProcess(maxBatches: maxBatches, abandonWhen: abandonWhen).report
     }
 
     /// Expands and sends until nothing is due (retries scheduled later stay for a later run).
@@ -115,20 +108,31 @@ public struct OutboxDispatcher: Sendable {
     /// always has work queued, and attempts are recorded as they finish.
     public func drain(maxBatches: Int = 100_000) async throws -> Report {
         var total = Report()
-        var batches = 0
-        while batches < max(1, maxBatches) {
+        var claims = 0
+        while claims < max(1, maxBatches) {
             try await expandAll()
-            let first = try await claimDue()
-            batches += 1
-            if first.isEmpty { break }
-            let round = try await process(first, claimMore: {
-                guard batches < max(1, maxBatches) else { return [] }
-                batches += 1
-                return try await claimDue()
-            }, abandonWhen: nil)
-            total.add(round)
+            let round = try await claimAndProcess(maxBatches: max(1, maxBatches) - claims, abandonWhen: nil)
+            claims += round.claims
+            if round.report.claimed == 0 { break }
+            total.add(round.report)
         }
         return total
+    }
+
+    /// Claims a batch and sends it; while it is in flight, claims the next, up to `maxBatches`
+    /// claims in all. Returns the report and the number of claims made.
+    private func claimAndProcess(maxBatches: Int, abandonWhen: (@Sendable () async -> Void)?) async throws
+        -> (report: Report, claims: Int) {
+        let limit = max(1, maxBatches)
+        let first = try await claimDue()
+        var claims = 1
+        let claimMore: (() async throws -> [ClaimedDelivery])? = limit == 1 ? nil : {
+            guard claims < limit else { return [] }
+            claims += 1
+            return try await self.claimDue()
+        }
+        let report = try await process(first, claimMore: claimMore, abandonWhen: abandonWhen)
+        return (report, claims)
     }
 
     private func claimDue() async throws -> [ClaimedDelivery] {
@@ -197,13 +201,9 @@ public struct OutboxDispatcher: Sendable {
             await transport.start(requests) { inFlight.finished($0) }
         }
 
-        await launch(claimed)
-        while true {
-            if inFlight.isAbandoned { break }
-            if let more = claimMore, sent.count <= refill {
-                let batch = try await more()
-                if batch.isEmpty { claimMore = nil } else { await launch(batch) }
-            }
+        /// Turns the responses that arrived into attempts to record (a transfer cut short by the
+        /// transport's shutdown is handed back instead).
+        func collectFinished() {
             let finishedAt = clock.now()
             for response in inFlight.take() {
                 guard let (delivery, startedAt) = sent.removeValue(forKey: response.requestID) else { continue }
@@ -213,6 +213,16 @@ public struct OutboxDispatcher: Sendable {
                 }
                 toRecord.append(attemptReport(delivery, response, startedAt: startedAt, finishedAt: finishedAt))
             }
+        }
+
+        await launch(claimed)
+        while true {
+            if inFlight.isAbandoned { break }
+            if let more = claimMore, sent.count <= refill {
+                let batch = try await more()
+                if batch.isEmpty { claimMore = nil } else { await launch(batch) }
+            }
+            collectFinished()
             if !toRecord.isEmpty {
                 try await record(toRecord, into: &report)
                 inFlight.settled(toRecord.map(\.deliveryID))
@@ -225,11 +235,7 @@ public struct OutboxDispatcher: Sendable {
 
         if inFlight.isAbandoned {
             // Record what did finish; hand back the rest (their transfers go on and are ignored).
-            for response in inFlight.take() {
-                guard let (delivery, startedAt) = sent.removeValue(forKey: response.requestID) else { continue }
-                if response.errorCategory == .shutdown { unsent.append(delivery.delivery.id); continue }
-                toRecord.append(attemptReport(delivery, response, startedAt: startedAt, finishedAt: clock.now()))
-            }
+            collectFinished()
             if !toRecord.isEmpty { try await record(toRecord, into: &report) }
             let abandoned = sent.values.map(\.delivery.delivery.id)
             logger.notice("batch abandoned at shutdown; leases released", metadata: ["deliveries": "\(abandoned.count)"])

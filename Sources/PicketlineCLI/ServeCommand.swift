@@ -116,9 +116,9 @@ struct JSONLogHandler: LogHandler {
         var object: [String: String] = [
             "time": RFC3339.string(from: Date()), "level": event.level.rawValue, "label": label, "message": "\(event.message)",
         ]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = "\(value)" }
+        for (key, value) in LogOutput.merged(metadata, event.metadata) { object[key] = "\(value)" }
         guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         data.append(0x0A)
-        FileHandle.standardError.write(data)
+        data.withUnsafeBytes { LogOutput.write($0) }
     }
 }

@@ -16,12 +16,8 @@ struct TextLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
-    /// Where lines go: standard error unless a test passes another descriptor.
-    let descriptor: Int32
-
-    init(label: String, descriptor: Int32 = 2) {
+    init(label: String) {
         self.label = label
-        self.descriptor = descriptor
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -37,12 +33,7 @@ struct TextLogHandler: LogHandler {
         line += " "
         line += label
         line += " :"
-        let merged: Logger.Metadata
-        if let extra = event.metadata, !extra.isEmpty {
-            merged = metadata.isEmpty ? extra : metadata.merging(extra) { $1 }
-        } else {
-            merged = metadata
-        }
+        let merged = LogOutput.merged(metadata, event.metadata)
         for key in merged.keys.sorted() {
             line += " "
             line += key
@@ -54,12 +45,25 @@ struct TextLogHandler: LogHandler {
         line += "] "
         line += event.message.description
         line += "\n"
-        line.withUTF8 { bytes in
-            var written = 0
-            while written < bytes.count {
-                let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-                if result > 0 { written += result } else if result < 0 && errno == EINTR { continue } else { return }
-            }
+        line.withUTF8 { LogOutput.write(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// What both log formats share.
+enum LogOutput {
+    /// Writes one whole line to standard error with one `write(2)` (repeated only for the rest of
+    /// a partial write), so that lines from several threads never interleave.
+    static func write(_ bytes: UnsafeRawBufferPointer) {
+        var written = 0
+        while written < bytes.count {
+            let result = Glibc.write(STDERR_FILENO, bytes.baseAddress! + written, bytes.count - written)
+            if result > 0 { written += result } else if result < 0 && errno == EINTR { continue } else { return }
         }
+    }
+
+    /// The handler's metadata with the event's on top.
+    static func merged(_ handler: Logger.Metadata, _ event: Logger.Metadata?) -> Logger.Metadata {
+        guard let event, !event.isEmpty else { return handler }
+        return handler.isEmpty ? event : handler.merging(event) { $1 }
     }
 }

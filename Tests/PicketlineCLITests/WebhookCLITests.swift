@@ -180,6 +180,23 @@ private func eventually(within seconds: Double, _ condition: () throws -> Bool) 
         #expect(try cli.ok(["delivery", "list"]).contains("delivered"))
     }
 
+    @Test func jsonLogsAreOneObjectPerLine() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        let receiver = try TestReceiver(); defer { receiver.stop() }
+        _ = try cli.ok(["demo"])
+        _ = try cli.allowed(["webhook", "add", receiver.url("/ok"), "--events", "callout.*"])
+        let sent = try cli.run(["callout", "send", Self.picket, "--message", "All out!", "--deliver"],
+                               environment: BinaryRunner.loopbackAllowed.merging(["PICKETLINE_LOG_FORMAT": "json", "PICKETLINE_LOG_LEVEL": "info"]) { $1 })
+        #expect(sent.status == 0)
+        let lines = sent.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+            #expect(object["time"] is String && object["level"] is String && object["message"] is String, "\(line)")
+        }
+        #expect(lines.contains { $0.contains("\"message\":\"batch sent\"") && $0.contains("\"delivered\":\"1\"") })
+    }
+
     @Test func rotatingTheSecretPrintsTheNewOneAndKeepsTheOldOneForTheOverlap() throws {
         let cli = try BinaryRunner(); defer { cli.remove() }
         let created = try object(try cli.allowed(["webhook", "add", "http://127.0.0.1:9/hook", "--json"]))

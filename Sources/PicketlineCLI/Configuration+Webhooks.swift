@@ -30,6 +30,12 @@ extension Configuration {
                          settings: dispatcherSettings, logger: logger)
     }
 
+    /// The dispatcher as a long-running service, polling as configured.
+    func dispatcherService(store: any DeliveryStore, logger: Logger) -> OutboxDispatcherService {
+        OutboxDispatcherService(dispatcher: dispatcher(store: store, logger: logger),
+                                pollInterval: .milliseconds(Int(webhooks.pollSeconds * 1_000)), logger: logger)
+    }
+
     /// Why a subscription may not use `url`, with what to do about it; nil when it may.
     func webhookURLRefusal(_ url: String) async -> String? {
         switch await AddressGuard(allowList: webhooks.allowCIDRs).checkResolving(url: url) {

@@ -115,16 +115,15 @@ struct DeliverCommand: AsyncParsableCommand {
         let store: SQLiteStore
         let configuration: Configuration
         do {
-            (store, configuration) = try global.openStore()
+            (store, configuration) = try global.openStore(ringsDoorbell: once)
         } catch let error as PicketlineError {
             Output.error(error)
             throw ExitCode(error.exitCode)
         }
         let logger = LogSetup.bootstrap(level: configuration.logLevel, format: configuration.logFormat)
-        let dispatcher = configuration.dispatcher(store: store, logger: logger)
         if once {
             do {
-                let report = try await dispatcher.drain()
+                let report = try await configuration.dispatcher(store: store, logger: logger).drain()
                 Output.line("delivered \(report.delivered), retrying later \(report.retrying), failed \(report.failed)"
                             + (report.disabledSubscriptions.isEmpty ? "" : ", disabled webhooks \(report.disabledSubscriptions.map(String.init).joined(separator: ", "))"))
                 try? store.close()
@@ -134,7 +133,10 @@ struct DeliverCommand: AsyncParsableCommand {
             }
             return
         }
-        let service = OutboxDispatcherService(dispatcher: dispatcher, logger: logger)
+        let service = configuration.dispatcherService(store: store, logger: logger)
+        // A call-out sent by an admin command goes out at once, not at the next poll.
+        let doorbell = DoorbellWatch.start(database: store.path, logger: logger) { service.wake() }
+        defer { doorbell?.cancel() }
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try? store.close()

@@ -29,11 +29,13 @@ struct GlobalOptions: ParsableArguments {
         return configuration
     }
 
-    /// Opens the store the configuration names, migrating it.
-    func openStore() throws -> (SQLiteStore, Configuration) {
+    /// Opens the store the configuration names, migrating it. A store that rings the doorbell
+    /// tells a running `serve` (or `deliver`, `schedule run`) of each commit, so that a call-out
+    /// sent from here goes out at once; the commands that watch the doorbell themselves must not.
+    func openStore(ringsDoorbell: Bool = true) throws -> (SQLiteStore, Configuration) {
         let configuration = try configuration()
         let store = try SQLiteStore(path: configuration.databasePath, durability: configuration.databaseDurability,
-                                    reminderDefaults: configuration.scheduler.reminderDefaults)
+                                    reminderDefaults: configuration.scheduler.reminderDefaults, ringsDoorbell: ringsDoorbell)
         return (store, configuration)
     }
 }
@@ -42,13 +44,17 @@ struct GlobalOptions: ParsableArguments {
 /// message on stderr and a non-zero exit.
 protocol StoreCommand: AsyncParsableCommand {
     var global: GlobalOptions { get }
+    /// Whether commits ring the database's doorbell (true unless the command watches it).
+    var ringsDoorbell: Bool { get }
     func run(store: SQLiteStore, configuration: Configuration) async throws
 }
 
 extension StoreCommand {
+    var ringsDoorbell: Bool { true }
+
     mutating func run() async throws {
         do {
-            let (store, configuration) = try global.openStore()
+            let (store, configuration) = try global.openStore(ringsDoorbell: ringsDoorbell)
             try await run(store: store, configuration: configuration)
             try? store.close()
         } catch let error as PicketlineError {

@@ -112,6 +112,7 @@ extension Configuration {
          ("webhooks.disable_after_hours", String(webhooks.disableAfterHours)),
          ("webhooks.secret_overlap_hours", String(webhooks.secretOverlapHours)),
          ("webhooks.lease_seconds", String(webhooks.leaseSeconds)),
+         ("webhooks.poll_seconds", String(webhooks.pollSeconds)),
          ("scheduler.max_wait_seconds", String(scheduler.maxWaitSeconds)),
          ("reminders.default_offsets", scheduler.reminderDefaults.map(\.description).joined(separator: ", "))]
     }

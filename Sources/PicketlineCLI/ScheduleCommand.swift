@@ -124,6 +124,9 @@ struct ScheduleCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Fire what is due now and exit.") var once = false
 
+        /// Running on, it watches the doorbell instead (ringing it would wake itself).
+        var ringsDoorbell: Bool { once }
+
         func run(store: SQLiteStore, configuration: Configuration) async throws {
             let engine = SchedulerEngine(store: store, settings: configuration.scheduler.engineSettings)
             if once {
@@ -134,6 +137,9 @@ struct ScheduleCommand: AsyncParsableCommand {
             }
             let logger = LogSetup.bootstrap(level: configuration.logLevel, format: configuration.logFormat)
             let service = SchedulerService(engine: engine, logger: logger)
+            // A schedule added or an action moved by an admin command is looked at now.
+            let doorbell = DoorbellWatch.start(database: store.path, logger: logger) { service.loop.wake() }
+            defer { doorbell?.cancel() }
             let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint],
                                                           logger: logger))
             try await group.run()

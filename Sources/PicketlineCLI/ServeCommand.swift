@@ -65,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
         let engine = SchedulerEngine(store: store, settings: configuration.scheduler.engineSettings)
         let schedules = ScheduleAdministration(store: store, add: { try await engine.addSchedule($0) },
                                                resume: { try await engine.resume($0) })
-        let dispatcher = OutboxDispatcherService(dispatcher: configuration.dispatcher(store: store, logger: logger), logger: logger)
+        let dispatcher = configuration.dispatcherService(store: store, logger: logger)
         // A call-out sent through the API goes out at once, not at the dispatcher's next poll.
         let webhooks = configuration.webhookAdministration(store: store, dispatchNow: { dispatcher.wake() })
         let app = buildApplication(store: store, tokens: store, configuration: configuration.http, logger: logger,
@@ -74,6 +74,13 @@ struct ServeCommand: AsyncParsableCommand {
                                            "database": "\(configuration.databasePath)"])
         let scheduler = SchedulerService(engine: engine,
                                          logger: logger)
+        // What an admin command commits meanwhile (a call-out, an action moved, a schedule added)
+        // is looked at now rather than at the next poll.
+        let doorbell = DoorbellWatch.start(database: configuration.databasePath, logger: logger) {
+            dispatcher.wake()
+            scheduler.loop.wake()
+        }
+        defer { doorbell?.cancel() }
         let group = ServiceGroup(configuration: .init(services: [app, dispatcher, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try? store.close()

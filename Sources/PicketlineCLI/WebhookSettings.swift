@@ -21,6 +21,9 @@ public struct WebhookSettings: Sendable, Equatable {
     public var secretOverlapHours = 24.0
     /// How long a claimed delivery stays with a dispatcher before another may take it (renewed while sending).
     public var leaseSeconds = 60.0
+    /// How often a running dispatcher looks for new events when nothing woke it (the API and
+    /// admin commands wake it at once; see `Doorbell`).
+    public var pollSeconds = 1.0
 
     public init() {}
 
@@ -34,6 +37,7 @@ public struct WebhookSettings: Sendable, Equatable {
         ("webhooks.disable_after_hours", "PICKETLINE_WEBHOOKS_DISABLE_AFTER_HOURS"),
         ("webhooks.secret_overlap_hours", "PICKETLINE_WEBHOOKS_SECRET_OVERLAP_HOURS"),
         ("webhooks.lease_seconds", "PICKETLINE_WEBHOOKS_LEASE_SECONDS"),
+        ("webhooks.poll_seconds", "PICKETLINE_WEBHOOKS_POLL_SECONDS"),
     ]
 
     /// Sets one `webhooks.` key from its text.
@@ -75,6 +79,7 @@ public struct WebhookSettings: Sendable, Equatable {
             }
             secretOverlapHours = hours
         case "webhooks.lease_seconds": leaseSeconds = try positive(value, maximum: 3_600)
+        case "webhooks.poll_seconds": pollSeconds = try positive(value, maximum: 3_600)
         default:
             throw PicketlineError.invalid(field: key, reason: "unknown setting (\(source)); known: \(Self.keys.map(\.key).joined(separator: ", "))")
         }

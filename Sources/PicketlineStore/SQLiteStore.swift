@@ -21,10 +21,15 @@ public final class SQLiteStore: Store {
     let reminderDefaults: [ReminderOffset]
     /// The database file.
     public let path: String
+    /// Whether each commit rings the database's `Doorbell` (admin commands do; the services
+    /// that watch it do not, or they would wake themselves).
+    let ringsDoorbell: Bool
 
-    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    /// Opens (creating if needed) the database at `path` and applies pending migrations. With
+    /// `ringsDoorbell`, every commit tells a running service to look now (see `Doorbell`).
     public init(path: String, durability: Durability = .full, clock: any WallClock = SystemClock(),
-                reminderDefaults: [ReminderOffset] = ReminderOffset.standard, migrate: Bool = true) throws {
+                reminderDefaults: [ReminderOffset] = ReminderOffset.standard, migrate: Bool = true,
+                ringsDoorbell: Bool = false) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
@@ -48,6 +53,7 @@ public final class SQLiteStore: Store {
             throw PicketlineError.unavailable(detail: "cannot open \(path): \(error)")
         }
         self.path = path
+        self.ringsDoorbell = ringsDoorbell
         self.clock = clock
         groupCommit = GroupCommit(pool: pool)
         changes = ChangeWatch(path: path)
@@ -86,9 +92,11 @@ public final class SQLiteStore: Store {
     /// one transaction and one fsync (see `GroupCommit`), each isolated in its own savepoint.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database, Date) throws -> T) async throws -> T {
         let now = clock.now()
-        return try await translatingErrors {
+        let result = try await translatingErrors {
             try await groupCommit.write { db in try body(db, now) }
         }
+        if ringsDoorbell { Doorbell.ring(database: path) }
+        return result
     }
 
     /// Runs `body` on a read snapshot.

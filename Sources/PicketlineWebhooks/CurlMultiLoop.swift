@@ -145,7 +145,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         // Keep as many idle connections as we may have transfers, for reuse.
         _ = pl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, maxTotal)
         let thread = Thread { [self] in self.run() }
-        thread.name = "picketline-webhooks-curl"
+        thread.name = "pl-webhook-curl" // at most 15 bytes, or Linux ignores it
         thread.start()
     }
 

@@ -86,6 +86,43 @@ import Testing
         #expect(result.status == 0 && result.stdout.contains("Example"), "\(path): \(result.stdout)")
     }
 
+    /// An action created by an admin command while `serve` runs gets its reminder on time: the
+    /// doorbell makes the scheduler read the database again instead of at its next look, which
+    /// here is ten minutes away.
+    @Test func anActionCreatedBesideARunningServiceHasItsReminderSentOnTime() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        _ = try cli.ok(["campaign", "list"])
+        let port = 20_000 + Int.random(in: 0..<20_000)
+        let process = Process()
+        process.executableURL = BinaryRunner.executable
+        process.arguments = ["serve", "--database", cli.database, "--port", String(port)]
+        process.environment = ["PATH": "/usr/bin:/bin", "PICKETLINE_SCHEDULER_MAX_WAIT_SECONDS": "600"]
+        process.currentDirectoryURL = cli.directory
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+        var ready = false
+        for _ in 0..<200 where !ready {
+            Thread.sleep(forTimeInterval: 0.05)
+            ready = httpGet(port: port, path: "/readyz")?.status == 200
+        }
+        #expect(ready)
+        Thread.sleep(forTimeInterval: 0.3) // the scheduler's first pass found nothing and went to sleep
+        // Its 1h reminder falls due three seconds after the action is created.
+        let start = RFC3339.string(from: Date().addingTimeInterval(3_600 + 3))
+        _ = try cli.ok(["action", "create", "--title", "Snap picket", "--starts", start, "--time-zone", "Europe/London"])
+        var sent = false
+        for _ in 0..<200 where !sent {
+            Thread.sleep(forTimeInterval: 0.1)
+            sent = try cli.ok(["outbox", "list", "--type", "reminder.due"]).contains("reminder.due")
+        }
+        #expect(sent, "the reminder waited for the scheduler's next look")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
     @Test func serveSendsADueReminderAndStopsTheSchedulerCleanlyOnSIGTERM() throws {
         let cli = try BinaryRunner(); defer { cli.remove() }
         // Its 1h reminder falls due three seconds after the action is created.

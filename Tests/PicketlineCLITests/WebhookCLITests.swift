@@ -241,6 +241,30 @@ private func eventually(within seconds: Double, _ condition: () throws -> Bool) 
         #expect(try cli.ok(["callout", "status", "1"]).contains("1 delivered"))
     }
 
+    /// A call-out sent by an admin command reaches a running service's dispatcher through the
+    /// doorbell, not at its next poll: here the poll is ten minutes away, the bound 20 seconds.
+    @Test(arguments: [["serve", "--port", "0"], ["deliver"]])
+    func aCalloutFromTheCommandLineGoesOutAtOnceThroughARunningDispatcher(_ service: [String]) throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        let receiver = try TestReceiver(); defer { receiver.stop() }
+        _ = try cli.ok(["demo"])
+        _ = try cli.allowed(["webhook", "add", receiver.url("/ok"), "--events", "callout.*"])
+        let server = try cli.start(service, environment: BinaryRunner.loopbackAllowed.merging(["PICKETLINE_WEBHOOKS_POLL_SECONDS": "600"]) { $1 })
+        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() } }
+        // The watcher makes the doorbell when it starts watching.
+        #expect(eventually(within: 20) { FileManager.default.fileExists(atPath: cli.database + "-wake") })
+        // Twice: the second call-out surely finds the dispatcher asleep after the first fan-out.
+        for round in 1...2 {
+            _ = try cli.allowed(["callout", "send", Self.picket, "--message", "All out, round \(round)!"])
+            #expect(eventually(within: 20) { receiver.requests.count == round }, "round \(round) waited for the poll")
+        }
+        kill(server.processIdentifier, SIGTERM)
+        #expect(eventually(within: 30) { !server.isRunning })
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
+        #expect(try cli.ok(["callout", "status", "2"]).contains("1 delivered"))
+    }
+
     /// Nothing is lost: a dispatcher killed with SIGKILL in the middle of a 1,000-subscription
     /// fan-out leaves leased deliveries; once the leases run out a new run sends every one.
     @Test func aDispatcherKilledMidFanOutLosesNoDelivery() async throws {

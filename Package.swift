@@ -26,6 +26,8 @@ let package = Package(
             dependencies: [
                 "PicketlineCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's own calls, for the statements a fan-out runs thousands of times.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         .target(name: "PicketlineScheduler", dependencies: ["PicketlineCore"]),

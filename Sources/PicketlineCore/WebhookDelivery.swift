@@ -116,12 +116,24 @@ public struct AttemptReport: Sendable, Equatable {
 
 /// What one `expandOutbox` call did.
 public struct OutboxExpansion: Sendable, Equatable {
-    /// Outbox events read past the cursor.
+    /// Outbox events expanded completely (the cursor moved past them).
     public var events: Int
-    /// Deliveries made for them.
+    /// Deliveries made.
     public var deliveries: Int
+    /// Stopped part-way through an event at the delivery budget: call again to go on.
+    public var partial: Bool
 
-    public init(events: Int, deliveries: Int) { self.events = events; self.deliveries = deliveries }
+    public init(events: Int, deliveries: Int, partial: Bool = false) {
+        self.events = events; self.deliveries = deliveries; self.partial = partial
+    }
+}
+
+/// What one `expandAndClaim` call did: the expansion, then the claim, in one transaction.
+public struct ExpandedClaim: Sendable {
+    public var expansion: OutboxExpansion
+    public var claimed: [ClaimedDelivery]
+
+    public init(expansion: OutboxExpansion, claimed: [ClaimedDelivery]) { self.expansion = expansion; self.claimed = claimed }
 }
 
 /// Filters for the delivery log.
@@ -165,6 +177,10 @@ public protocol DeliveryStore: Sendable {
     func expandOutbox(limit: Int) async throws -> OutboxExpansion
     /// Claims up to `limit` due deliveries of active subscriptions for `owner` until now + `lease`.
     func claimDueDeliveries(owner: String, limit: Int, lease: TimeInterval) async throws -> [ClaimedDelivery]
+    /// Expands up to `events` outbox events, stopping part-way after about `deliveries` new
+    /// deliveries, then claims as `claimDueDeliveries` does; one transaction, so a dispatcher
+    /// can start sending a large call-out before all of its deliveries exist.
+    func expandAndClaim(events: Int, deliveries: Int, owner: String, limit: Int, lease: TimeInterval) async throws -> ExpandedClaim
     /// Claims these deliveries (whatever their schedule) unless another owner holds a live lease.
     func claimDeliveries(_ ids: [Int64], owner: String, lease: TimeInterval) async throws -> [ClaimedDelivery]
     /// Pushes out the leases `owner` still holds on these deliveries.

@@ -123,6 +123,18 @@ enum DeliveryRows {
         }
     }
 
+    /// The same as text, for `BoundStatement`.
+    struct DateTexts {
+        private var known: [Date: String] = [:]
+
+        mutating func callAsFunction(_ date: Date) -> String {
+            if let text = known[date] { return text }
+            let text = RFC3339.databaseString(from: date)
+            known[date] = text
+            return text
+        }
+    }
+
     /// `IN (?, ?, …)` for `count` arguments.
     static func placeholders(_ count: Int) -> String {
         "(" + repeatElement("?", count: max(1, count)).joined(separator: ",") + ")"

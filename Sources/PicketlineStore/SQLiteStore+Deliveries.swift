@@ -8,55 +8,34 @@ extension WebhookAttempt: SnakeCaseRecord { public static let databaseTableName 
 extension SQLiteStore {
     /// The cursor's name in `dispatch_cursors`.
     static let webhookCursor = "webhooks"
+    /// An event the last expansion left part-way (see `expandOutbox(events:deliveries:at:)`) …
+    static let partialEventCursor = "webhooks.partial_event"
+    /// … and the last subscription it was looked at for.
+    static let partialSubscriptionCursor = "webhooks.partial_subscription"
 
     // MARK: Dispatch
 
     public func expandOutbox(limit: Int) async throws -> OutboxExpansion {
+        try await write { db, now in try db.expandOutbox(events: limit, deliveries: .max, at: now, leasingTo: nil).expansion }
+    }
+
+    public func expandAndClaim(events: Int, deliveries: Int, owner: String, limit: Int, lease: TimeInterval) async throws
+        -> ExpandedClaim {
         try await write { db, now in
-            let cursor = try db.dispatchCursor()
-            let events = try OutboxEvent.fetchAll(
-                db.cachedStatement(sql: "SELECT \(DeliveryRows.eventColumns) FROM outbox WHERE id > ? ORDER BY id LIMIT ?"),
-                arguments: [cursor, max(1, limit)])
-            guard let last = events.last else { return OutboxExpansion(events: 0, deliveries: 0) }
-            let scopes = try DeliveryRows.activeScopes(db)
-            var made = 0
-            let nowValue = RFC3339.databaseString(from: now).databaseValue
-            let insert = try db.insertDeliveryStatement()
-            // A test event has its one delivery already; nothing else may receive it.
-            for event in events where event.type != EventType.webhookTest {
-                // Thousands of subscriptions share a handful of pattern lists: match each list once.
-                var typeMatches: [String: Bool] = [:]
-                for scope in scopes {
-                    let wantsType: Bool
-                    if let known = typeMatches[scope.eventTypesText] {
-                        wantsType = known
-                    } else {
-                        wantsType = scope.eventTypes.contains { EventTypePattern.matches($0, event.type) }
-                        typeMatches[scope.eventTypesText] = wantsType
-                    }
-                    guard try db.wants(scope, event, typeWanted: wantsType) else { continue }
-                    made += try db.insertDelivery(event: event, subscription: scope.id, at: nowValue, with: insert)
-                }
+            // The deliveries made here are made leased to `owner`: making and claiming them is one step.
+            let expiry = now.addingTimeInterval(lease)
+            let budget = min(deliveries, max(1, limit))
+            let (expansion, made) = try db.expandOutbox(events: events, deliveries: budget, at: now, leasingTo: (owner, expiry))
+            var claimed = try db.claims(for: made)
+            if claimed.count < limit {
+                claimed += try db.claimDue(owner: owner, limit: limit - claimed.count, until: expiry, at: now)
             }
-            try db.execute(sql: """
-                INSERT INTO dispatch_cursors (name, position) VALUES (?, ?)
-                ON CONFLICT (name) DO UPDATE SET position = excluded.position
-                """, arguments: [Self.webhookCursor, last.id])
-            return OutboxExpansion(events: events.count, deliveries: made)
+            return ExpandedClaim(expansion: expansion, claimed: claimed)
         }
     }
 
     public func claimDueDeliveries(owner: String, limit: Int, lease: TimeInterval) async throws -> [ClaimedDelivery] {
-        try await write { db, now in
-            let due = try DeliveryRows.deliveries(db, sql: """
-                SELECT \(DeliveryRows.prefixedDeliveryColumns) FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
-                WHERE d.status IN ('pending', 'delivering') AND d.next_attempt_at <= ?
-                  AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= ?) AND s.state = 'active'
-                ORDER BY d.next_attempt_at, d.id
-                LIMIT ?
-                """, arguments: [now, now, max(1, limit)])
-            return try db.lease(due, owner: owner, until: now.addingTimeInterval(lease), at: now)
-        }
+        try await write { db, now in try db.claimDue(owner: owner, limit: limit, until: now.addingTimeInterval(lease), at: now) }
     }
 
     public func claimDeliveries(_ ids: [Int64], owner: String, lease: TimeInterval) async throws -> [ClaimedDelivery] {
@@ -84,52 +63,74 @@ extension SQLiteStore {
     public func recordAttempts(_ reports: [AttemptReport], owner: String, disableAfter: TimeInterval) async throws -> [Int64] {
         guard !reports.isEmpty else { return [] }
         return try await write { db, now in
-            // Raw statements, prepared once per connection: this runs once per attempt of a fan-out.
-            let readDelivery = try db.cachedStatement(sql: """
+            // Bound in place, prepared once per connection: this runs once per attempt of a fan-out.
+            let readDelivery = try BoundStatement(db, sql: """
                 SELECT attempts, status, lease_owner, lease_expires_at, first_attempt_at, subscription_id
                 FROM webhook_deliveries WHERE id = ?
                 """)
-            let insertAttempt = try db.cachedStatement(sql: """
+            let insertAttempt = try BoundStatement(db, sql: """
                 INSERT INTO webhook_attempts
                     (delivery_id, attempt_number, attempted_at, status_code, latency_milliseconds, response_prefix, error)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
-            let countOnly = try db.cachedStatement(sql: "UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = ? WHERE id = ?")
-            let settle = try db.cachedStatement(sql: """
+            let countOnly = try BoundStatement(db, sql: "UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = ? WHERE id = ?")
+            let settle = try BoundStatement(db, sql: """
                 UPDATE webhook_deliveries
                 SET attempts = ?, status = ?, next_attempt_at = COALESCE(?, next_attempt_at), first_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL,
                     last_status_code = ?, last_error = ?, delivered_at = COALESCE(?, delivered_at), updated_at = ?
                 WHERE id = ?
                 """)
-            let readSubscription = try db.cachedStatement(sql: "SELECT failing_since, state FROM webhook_subscriptions WHERE id = ?")
-            let markFailing = try db.cachedStatement(sql: "UPDATE webhook_subscriptions SET failing_since = ?, updated_at = ? WHERE id = ?")
+            let readSubscription = try BoundStatement(db, sql: "SELECT failing_since, state FROM webhook_subscriptions WHERE id = ?")
+            let markFailing = try BoundStatement(db, sql: "UPDATE webhook_subscriptions SET failing_since = ?, updated_at = ? WHERE id = ?")
             var disabled: [Int64] = []
-            var dates = DeliveryRows.DateValues()
+            var dates = DeliveryRows.DateTexts()
+            let nowText = dates(now)
             for report in reports {
                 // Removed meanwhile (with its log): nothing to record against.
-                guard let row = try Row.fetchOne(readDelivery, arguments: [report.deliveryID]) else { continue }
-                let attempts: Int = row[0]
-                let status = DeliveryStatus(rawValue: row[1]) ?? .cancelled
-                let leaseOwner: String? = row[2]
-                let leaseExpiresAt: Date? = row[3]
-                let firstAttemptAt: Date? = row[4]
-                let subscriptionID: Int64 = row[5]
-                try insertAttempt.execute(arguments: [
-                    report.deliveryID, attempts + 1, dates(report.attemptedAt), report.statusCode, report.latencyMilliseconds,
-                    report.responsePrefix, report.error,
-                ])
+                readDelivery.reset()
+                readDelivery.bind(1, report.deliveryID)
+                guard try readDelivery.next() else { continue }
+                let attempts = Int(readDelivery.int64(0))
+                let status = DeliveryStatus(rawValue: readDelivery.text(1) ?? "") ?? .cancelled
+                let leaseOwner = readDelivery.text(2)
+                let leaseExpiresAt = readDelivery.text(3)
+                let firstAttemptAt = readDelivery.text(4)
+                let subscriptionID = readDelivery.int64(5)
+                readDelivery.reset()
+                insertAttempt.reset()
+                insertAttempt.bind(1, report.deliveryID)
+                insertAttempt.bind(2, attempts + 1)
+                insertAttempt.bind(3, dates(report.attemptedAt))
+                insertAttempt.bind(4, report.statusCode)
+                insertAttempt.bind(5, report.latencyMilliseconds)
+                insertAttempt.bind(6, report.responsePrefix)
+                insertAttempt.bind(7, report.error)
+                try insertAttempt.run()
                 // Settled elsewhere (cancelled, or delivered by whoever took over an expired lease),
                 // or now leased by another dispatcher: keep the attempt in the log, leave the state.
-                let leasedByOther = leaseOwner != nil && leaseOwner != owner && (leaseExpiresAt ?? .distantPast) > now
+                // Stored times are one fixed-width text format, which orders as the instants do.
+                let leasedByOther = leaseOwner != nil && leaseOwner != owner && (leaseExpiresAt ?? "") > nowText
                 guard status == .pending || status == .delivering, !leasedByOther else {
-                    try countOnly.execute(arguments: [dates(now), report.deliveryID])
+                    countOnly.reset()
+                    countOnly.bind(1, nowText)
+                    countOnly.bind(2, report.deliveryID)
+                    try countOnly.run()
                     continue
                 }
-                guard let subscriptionRow = try Row.fetchOne(readSubscription, arguments: [subscriptionID]) else {
+                readSubscription.reset()
+                readSubscription.bind(1, subscriptionID)
+                guard try readSubscription.next() else {
                     throw PicketlineError.notFound(entity: "webhook", reference: String(subscriptionID))
                 }
-                let failingBefore: Date? = subscriptionRow[0]
-                let subscriptionActive = subscriptionRow[1] as String == SubscriptionState.active.rawValue
+                let failingBeforeText = readSubscription.text(0)
+                let subscriptionActive = readSubscription.text(1) == SubscriptionState.active.rawValue
+                readSubscription.reset()
+                let failingBefore = try failingBeforeText.map { text in
+                    guard let date = Date.fromDatabaseValue(text.databaseValue) else {
+                        throw PicketlineError.unavailable(detail: "column failing_since holds \(text), which is not a time")
+                    }
+                    return date
+                }
                 var failingSince = failingBefore
                 var newStatus: DeliveryStatus
                 var nextAttemptAt: Date?
@@ -163,17 +164,28 @@ extension SQLiteStore {
                 let disabling = disableReason != nil && subscriptionActive
                 if disabling, newStatus == .pending { newStatus = .failed }
                 // next_attempt_at and delivered_at keep their value unless this attempt sets them.
-                try settle.execute(arguments: [
-                    attempts + 1, newStatus.rawValue, dates(nextAttemptAt), dates(firstAttemptAt ?? report.attemptedAt),
-                    report.statusCode, lastError, dates(deliveredAt), dates(now), report.deliveryID,
-                ])
+                settle.reset()
+                settle.bind(1, attempts + 1)
+                settle.bind(2, newStatus.rawValue)
+                settle.bind(3, nextAttemptAt.map { dates($0) })
+                settle.bind(4, firstAttemptAt ?? dates(report.attemptedAt))
+                settle.bind(5, report.statusCode)
+                settle.bind(6, lastError)
+                settle.bind(7, deliveredAt.map { dates($0) })
+                settle.bind(8, nowText)
+                settle.bind(9, report.deliveryID)
+                try settle.run()
                 if let reason = disableReason, disabling {
                     var subscription = try db.subscription(subscriptionID)
                     subscription.failingSince = failingSince
                     try db.disable(&subscription, reason: reason, at: now, keeping: report.deliveryID)
                     disabled.append(subscriptionID)
                 } else if failingSince != failingBefore {
-                    try markFailing.execute(arguments: [dates(failingSince), dates(now), subscriptionID])
+                    markFailing.reset()
+                    markFailing.bind(1, failingSince.map { dates($0) })
+                    markFailing.bind(2, nowText)
+                    markFailing.bind(3, subscriptionID)
+                    try markFailing.run()
                 }
             }
             return disabled
@@ -278,6 +290,117 @@ extension SQLiteStore {
 
 extension Database {
     /// The outbox position up to which deliveries have been made.
+    /// Turns outbox events past the cursor into deliveries, at most `limit` events and about
+    /// `budget` deliveries: an event with more subscriptions than that is left part-way, its place
+    /// kept in `dispatch_cursors`, and the next call goes on from there. That lets a dispatcher
+    /// send the first deliveries of a large call-out while the rest are still being made.
+    ///
+    /// With `leasingTo`, the deliveries are made already leased to that owner (as if claimed in the
+    /// same transaction) and returned, each with its event, ready for `claims(for:)`.
+    func expandOutbox(events limit: Int, deliveries budget: Int, at now: Date, leasingTo lease: (owner: String, expiry: Date)?) throws
+        -> (expansion: OutboxExpansion, leased: [(delivery: WebhookDelivery, event: OutboxEvent)]) {
+        let cursor = try dispatchCursor()
+        let events = try OutboxEvent.fetchAll(
+            cachedStatement(sql: "SELECT \(DeliveryRows.eventColumns) FROM outbox WHERE id > ? ORDER BY id LIMIT ?"),
+            arguments: [cursor, max(1, limit)])
+        guard !events.isEmpty else { return (OutboxExpansion(events: 0, deliveries: 0), []) }
+        let partial = try partialExpansion()
+        let scopes = try DeliveryRows.activeScopes(self)
+        var made = 0
+        var expanded = 0
+        var leased: [(delivery: WebhookDelivery, event: OutboxEvent)] = []
+        let nowText = RFC3339.databaseString(from: now)
+        let insert = try BoundStatement(self, sql: lease == nil ? Self.insertDeliverySQL : Self.insertLeasedDeliverySQL)
+        let expiryText = lease.map { RFC3339.databaseString(from: $0.expiry) }
+        let setCursor = try BoundStatement(self, sql: """
+            INSERT INTO dispatch_cursors (name, position) VALUES (?, ?)
+            ON CONFLICT (name) DO UPDATE SET position = excluded.position
+            """)
+        func save(_ name: String, _ position: Int64) throws {
+            setCursor.reset()
+            setCursor.bind(1, name)
+            setCursor.bind(2, position)
+            try setCursor.run()
+        }
+        for event in events {
+            // A test event has its one delivery already; nothing else may receive it.
+            if event.type != EventType.webhookTest {
+                let resumeAfter = partial?.event == event.id ? partial?.subscription ?? 0 : 0
+                // Thousands of subscriptions share a handful of pattern lists: match each list once.
+                var typeMatches: [String: Bool] = [:]
+                for scope in scopes where scope.id > resumeAfter {
+                    if made >= budget {
+                        // Part-way: the events before this one are done; remember where this one stands.
+                        if let last = events.prefix(expanded).last { try save(SQLiteStore.webhookCursor, last.id) }
+                        try save(SQLiteStore.partialEventCursor, event.id)
+                        try save(SQLiteStore.partialSubscriptionCursor, scope.id - 1)
+                        return (OutboxExpansion(events: expanded, deliveries: made, partial: true), leased)
+                    }
+                    let wantsType: Bool
+                    if let known = typeMatches[scope.eventTypesText] {
+                        wantsType = known
+                    } else {
+                        wantsType = scope.eventTypes.contains { EventTypePattern.matches($0, event.type) }
+                        typeMatches[scope.eventTypesText] = wantsType
+                    }
+                    guard try wants(scope, event, typeWanted: wantsType) else { continue }
+                    let messageID = WebhookDelivery.messageID(eventID: event.eventID, subscriptionID: scope.id)
+                    insert.reset()
+                    insert.bind(1, event.id)
+                    insert.bind(2, scope.id)
+                    insert.bind(3, messageID)
+                    insert.bind(4, event.type)
+                    for index: Int32 in 5...7 { insert.bind(index, nowText) }
+                    if let lease {
+                        insert.bind(8, lease.owner)
+                        insert.bind(9, expiryText)
+                    }
+                    try insert.run()
+                    guard insert.changes() == 1 else { continue }
+                    made += 1
+                    if let lease {
+                        leased.append((WebhookDelivery(
+                            id: lastInsertedRowID, outboxID: event.id, subscriptionID: scope.id, messageID: messageID, eventType: event.type,
+                            status: .delivering, attempts: 0, nextAttemptAt: now, leaseOwner: lease.owner, leaseExpiresAt: lease.expiry,
+                            createdAt: now, updatedAt: now), event))
+                    }
+                }
+            }
+            expanded += 1
+        }
+        try save(SQLiteStore.webhookCursor, events[events.count - 1].id)
+        if partial != nil {
+            try execute(sql: "DELETE FROM dispatch_cursors WHERE name IN (?, ?)",
+                        arguments: [SQLiteStore.partialEventCursor, SQLiteStore.partialSubscriptionCursor])
+        }
+        return (OutboxExpansion(events: expanded, deliveries: made), leased)
+    }
+
+    /// The event left part-way by the last expansion, and the last subscription it was looked at for.
+    private func partialExpansion() throws -> (event: Int64, subscription: Int64)? {
+        let rows = try Row.fetchAll(cachedStatement(sql: "SELECT name, position FROM dispatch_cursors WHERE name IN (?, ?)"),
+                                    arguments: [SQLiteStore.partialEventCursor, SQLiteStore.partialSubscriptionCursor])
+        var event: Int64?
+        var subscription: Int64?
+        for row in rows {
+            if row[0] as String == SQLiteStore.partialEventCursor { event = row[1] } else { subscription = row[1] }
+        }
+        guard let event, let subscription else { return nil }
+        return (event, subscription)
+    }
+
+    /// Claims up to `limit` due deliveries of active subscriptions for `owner` until `expiry`.
+    func claimDue(owner: String, limit: Int, until expiry: Date, at now: Date) throws -> [ClaimedDelivery] {
+        let due = try DeliveryRows.deliveries(self, sql: """
+            SELECT \(DeliveryRows.prefixedDeliveryColumns) FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+            WHERE d.status IN ('pending', 'delivering') AND d.next_attempt_at <= ?
+              AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= ?) AND s.state = 'active'
+            ORDER BY d.next_attempt_at, d.id
+            LIMIT ?
+            """, arguments: [now, now, max(1, limit)])
+        return try lease(due, owner: owner, until: expiry, at: now)
+    }
+
     func dispatchCursor() throws -> Int64 {
         try Int64.fetchOne(self, sql: "SELECT position FROM dispatch_cursors WHERE name = ?", arguments: [SQLiteStore.webhookCursor]) ?? 0
     }
@@ -317,27 +440,31 @@ extension Database {
 
     /// Makes the delivery of an event to a subscription unless it exists; returns 1 if made.
     func insertDelivery(event: OutboxEvent, subscription: Int64, at now: Date) throws -> Int {
-        try insertDelivery(event: event, subscription: subscription, at: RFC3339.databaseString(from: now).databaseValue)
-    }
-
-    /// As above, with the time already a database value and the statement at hand (a fan-out
-    /// inserts thousands: formatting the date and finding the statement cost more than the insert).
-    func insertDelivery(event: OutboxEvent, subscription: Int64, at now: DatabaseValue, with statement: GRDB.Statement? = nil) throws -> Int {
-        try (statement ?? insertDeliveryStatement()).execute(arguments: [
+        let time = RFC3339.databaseString(from: now)
+        try cachedStatement(sql: Self.insertDeliverySQL).execute(arguments: [
             event.id, subscription, WebhookDelivery.messageID(eventID: event.eventID, subscriptionID: subscription),
-            event.type, now, now, now,
+            event.type, time, time, time,
         ])
         return changesCount
     }
 
-    func insertDeliveryStatement() throws -> GRDB.Statement {
-        try cachedStatement(sql: """
-            INSERT INTO webhook_deliveries
-                (outbox_id, subscription_id, message_id, event_type, status, attempts, next_attempt_at, created_at, updated_at)
-            VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
-            ON CONFLICT DO NOTHING
-            """)
-    }
+    /// A new pending delivery, unless the pair already has one: event, subscription, message id,
+    /// event type, then the time three times (due, created, updated).
+    static let insertDeliverySQL = """
+        INSERT INTO webhook_deliveries
+            (outbox_id, subscription_id, message_id, event_type, status, attempts, next_attempt_at, created_at, updated_at)
+        VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+        ON CONFLICT DO NOTHING
+        """
+
+    /// The same, made already leased: then the lease's owner and expiry.
+    static let insertLeasedDeliverySQL = """
+        INSERT INTO webhook_deliveries
+            (outbox_id, subscription_id, message_id, event_type, status, attempts, next_attempt_at, created_at, updated_at,
+             lease_owner, lease_expires_at)
+        VALUES (?, ?, ?, ?, 'delivering', 0, ?, ?, ?, ?, ?)
+        ON CONFLICT DO NOTHING
+        """
 
     /// Leases deliveries to `owner` and loads what rendering them needs.
     func lease(_ deliveries: [WebhookDelivery], owner: String, until expiry: Date, at now: Date) throws -> [ClaimedDelivery] {
@@ -348,23 +475,31 @@ extension Database {
             WHERE id IN \(DeliveryRows.placeholders(ids.count))
             """, arguments: StatementArguments([DeliveryStatus.delivering.rawValue, owner, expiry, now] as [any DatabaseValueConvertible])
                 + StatementArguments(ids))
-        let subscriptionIDs = Array(Set(deliveries.map(\.subscriptionID)))
-        let subscriptions = Dictionary(uniqueKeysWithValues: try DeliveryRows.subscriptions(self, sql: """
-            SELECT \(DeliveryRows.subscriptionColumns) FROM webhook_subscriptions WHERE id IN \(DeliveryRows.placeholders(subscriptionIDs.count))
-            """, arguments: StatementArguments(subscriptionIDs)).map { ($0.id, $0) })
         let eventIDs = Array(Set(deliveries.map(\.outboxID)))
         // Not a cached statement: the IN list changes length with the batch.
         let events = Dictionary(uniqueKeysWithValues: try OutboxEvent.fetchAll(self, sql: """
             SELECT \(DeliveryRows.eventColumns) FROM outbox WHERE id IN \(DeliveryRows.placeholders(eventIDs.count))
             """, arguments: StatementArguments(eventIDs)).map { ($0.id, $0) })
-        return deliveries.compactMap { delivery in
-            guard let subscription = subscriptions[delivery.subscriptionID], let event = events[delivery.outboxID] else { return nil }
+        return try claims(for: deliveries.compactMap { delivery in
+            guard let event = events[delivery.outboxID] else { return nil }
             var leased = delivery
             leased.status = .delivering
             leased.leaseOwner = owner
             leased.leaseExpiresAt = expiry
             leased.updatedAt = now
-            return ClaimedDelivery(delivery: leased, subscription: subscription, event: event)
+            return (leased, event)
+        })
+    }
+
+    /// Leased deliveries with their events, completed with their subscriptions for rendering.
+    func claims(for leased: [(delivery: WebhookDelivery, event: OutboxEvent)]) throws -> [ClaimedDelivery] {
+        guard !leased.isEmpty else { return [] }
+        let subscriptionIDs = Array(Set(leased.map(\.delivery.subscriptionID)))
+        let subscriptions = Dictionary(uniqueKeysWithValues: try DeliveryRows.subscriptions(self, sql: """
+            SELECT \(DeliveryRows.subscriptionColumns) FROM webhook_subscriptions WHERE id IN \(DeliveryRows.placeholders(subscriptionIDs.count))
+            """, arguments: StatementArguments(subscriptionIDs)).map { ($0.id, $0) })
+        return leased.compactMap { delivery, event in
+            subscriptions[delivery.subscriptionID].map { ClaimedDelivery(delivery: delivery, subscription: $0, event: event) }
         }
     }
 
@@ -387,3 +522,4 @@ extension Database {
         return delivery
     }
 }
+

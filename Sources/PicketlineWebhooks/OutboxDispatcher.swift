@@ -110,7 +110,6 @@ public struct OutboxDispatcher: Sendable {
         var total = Report()
         var claims = 0
         while claims < max(1, maxBatches) {
-            try await expandAll()
             let round = try await claimAndProcess(maxBatches: max(1, maxBatches) - claims, abandonWhen: nil)
             claims += round.claims
             if round.report.claimed == 0 { break }
@@ -135,8 +134,19 @@ public struct OutboxDispatcher: Sendable {
         return (report, claims)
     }
 
+    /// Expands new outbox events a batch of deliveries at a time and claims a batch, in one
+    /// transaction: the first deliveries of a large call-out go out while the rest are being made.
+    /// Empty only when nothing is due and nothing is left to expand.
     private func claimDue() async throws -> [ClaimedDelivery] {
-        try await store.claimDueDeliveries(owner: settings.owner, limit: settings.batchSize, lease: settings.lease)
+        // Bounded: each round moves the expansion forward (or claims, and returns).
+        for _ in 0..<10_000 {
+            let round = try await store.expandAndClaim(events: settings.expansionBatch, deliveries: settings.batchSize,
+                                                       owner: settings.owner, limit: settings.batchSize, lease: settings.lease)
+            if round.expansion.deliveries > 0 { logger.debug("deliveries made", metadata: ["count": "\(round.expansion.deliveries)"]) }
+            let expansionLeft = round.expansion.partial || round.expansion.events >= settings.expansionBatch
+            if !round.claimed.isEmpty || !expansionLeft { return round.claimed }
+        }
+        return []
     }
 
     /// Sends these deliveries now, whatever their schedule (for `webhook test` and manual retries).

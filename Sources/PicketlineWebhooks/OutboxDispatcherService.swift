@@ -28,9 +28,9 @@ public struct OutboxDispatcherService: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             var busy = false
             do {
-                try await dispatcher.expandAll()
-                // Pipelined like `deliver --once`: a 1,000-subscription call-out is claimed in
-                // batches while the earlier ones are in flight; bounded so new events get a look.
+                // Pipelined like `deliver --once`: a 1,000-subscription call-out is expanded and
+                // claimed in batches while the earlier ones are in flight; bounded so that a long
+                // fan-out does not hold off the shutdown check.
                 let report = try await dispatcher.dispatchDue(maxBatches: 16, abandonWhen: {
                     try? await gracefulShutdown()
                     guard !Task.isCancelled else { return }

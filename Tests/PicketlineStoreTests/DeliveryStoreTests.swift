@@ -103,6 +103,45 @@ extension StoreFactory {
     }
 
     @Test(arguments: StoreFactory.allCases)
+    func aLargeFanOutIsExpandedABatchAtATimeAndClaimedAsItGoesWithNothingTwiceOrMissed(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
+        let picket = try await action(store, clock)
+        var subscriptions: [Int64] = []
+        for index in 0..<10 { subscriptions.append(try await subscribe(store, events: ["callout.*"], url: "https://hooks.example.org/\(index)").id) }
+        let callout = try await store.createCallout(action: picket.slug, message: "All out!")
+        let second = try await store.createCallout(action: picket.slug, message: "Still out!")
+
+        // At most three deliveries made (and claimed) per round: the first call-out takes four rounds.
+        let first = try await store.expandAndClaim(events: 100, deliveries: 4, owner: "a", limit: 3, lease: 60)
+        // (The action's own event, written before anyone subscribed, is done with: nobody wants it.)
+        #expect(first.expansion == OutboxExpansion(events: 1, deliveries: 3, partial: true))
+        #expect(first.claimed.map(\.delivery.subscriptionID) == Array(subscriptions.prefix(3)))
+        #expect(first.claimed.allSatisfy { $0.delivery.status == .delivering && $0.delivery.leaseOwner == "a" && $0.event.id > 0 })
+        // Made leased: another dispatcher cannot claim them.
+        #expect(try await store.claimDueDeliveries(owner: "b", limit: 10, lease: 60).isEmpty)
+        // Not yet expanded for everyone, yet the status shows every subscription that wants it.
+        #expect(try await store.calloutStatus(callout.id).deliveries.count == 10)
+        var claimed = first.claimed
+        var rounds = 1
+        while rounds < 20 {
+            let round = try await store.expandAndClaim(events: 100, deliveries: 4, owner: "a", limit: 3, lease: 60)
+            rounds += 1
+            claimed += round.claimed
+            if round.claimed.isEmpty && !round.expansion.partial { break }
+        }
+        #expect(rounds < 20)
+        let made = try await store.deliveries(DeliveryFilter())
+        #expect(made.count == 20 && Set(made.map(\.messageID)).count == 20)
+        #expect(claimed.count == 20 && Set(claimed.map(\.delivery.id)).count == 20, "each claimed once")
+        for event in [callout.id, second.id] {
+            let status = try await store.calloutStatus(event)
+            #expect(Set(status.deliveries.map(\.subscriptionID)) == Set(subscriptions) && status.deliveries.allSatisfy { $0.deliveryID != nil })
+        }
+        // Everything expanded: the cursor moved past both events and the part-way mark is gone.
+        #expect(try await store.expandOutbox(limit: 100) == OutboxExpansion(events: 0, deliveries: 0))
+    }
+
+    @Test(arguments: StoreFactory.allCases)
     func campaignAndOrganisationFiltersKeepOtherActionsOut(_ factory: StoreFactory) async throws {
         let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
         let campaign = try await store.createCampaign(CampaignDraft(name: "Kazakhstan solidarity"))
@@ -142,6 +181,23 @@ extension StoreFactory {
         #expect(try await store.claimDueDeliveries(owner: "c", limit: 10, lease: 60).isEmpty)
         #expect(try await store.releaseLeases(nil, owner: "b") == 1)
         #expect(try await store.claimDueDeliveries(owner: "c", limit: 10, lease: 60).count == 1)
+    }
+
+    @Test(arguments: StoreFactory.allCases)
+    func aLateResultFromALeaseThatRanOutIsLoggedButLeavesTheNewHolderInCharge(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
+        _ = try await calloutsPending(store, clock)
+        let delivery = try #require(try await store.claimDueDeliveries(owner: "a", limit: 1, lease: 60).first).delivery
+        clock.advance(by: 61)
+        #expect(try await store.claimDueDeliveries(owner: "b", limit: 1, lease: 60).map(\.delivery.id) == [delivery.id])
+        // "a" answers late: its attempt is in the log, the delivery stays with "b".
+        _ = try await store.recordAttempts([attempt(delivery.id, clock, status: 204, next: .delivered)], owner: "a", disableAfter: 86_400)
+        var current = try await store.delivery(delivery.id)
+        #expect(current.status == .delivering && current.leaseOwner == "b" && current.attempts == 1 && current.deliveredAt == nil)
+        _ = try await store.recordAttempts([attempt(delivery.id, clock, status: 204, next: .delivered)], owner: "b", disableAfter: 86_400)
+        current = try await store.delivery(delivery.id)
+        #expect(current.status == .delivered && current.leaseOwner == nil && current.attempts == 2)
+        #expect(try await store.attempts(delivery: delivery.id).map(\.attemptNumber) == [1, 2])
     }
 
     @Test(arguments: StoreFactory.allCases)

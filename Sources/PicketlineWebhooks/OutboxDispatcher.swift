@@ -122,16 +122,9 @@ public struct OutboxDispatcher: Sendable {
     /// claims in all. Returns the report and the number of claims made.
     private func claimAndProcess(maxBatches: Int, abandonWhen: (@Sendable () async -> Void)?) async throws
         -> (report: Report, claims: Int) {
-        let limit = max(1, maxBatches)
         let first = try await claimDue()
-        var claims = 1
-        let claimMore: (() async throws -> [ClaimedDelivery])? = limit == 1 ? nil : {
-            guard claims < limit else { return [] }
-            claims += 1
-            return try await self.claimDue()
-        }
-        let report = try await process(first, claimMore: claimMore, abandonWhen: abandonWhen)
-        return (report, claims)
+        let (report, more) = try await process(first, moreClaims: max(1, maxBatches) - 1, abandonWhen: abandonWhen)
+        return (report, 1 + more)
     }
 
     /// Expands new outbox events a batch of deliveries at a time and claims a batch, in one
@@ -152,7 +145,7 @@ public struct OutboxDispatcher: Sendable {
     /// Sends these deliveries now, whatever their schedule (for `webhook test` and manual retries).
     public func deliverNow(_ ids: [Int64]) async throws -> Report {
         let claimed = try await store.claimDeliveries(ids, owner: settings.owner, lease: settings.lease)
-        return try await process(claimed, abandonWhen: nil)
+        return try await process(claimed, abandonWhen: nil).report
     }
 
     /// Gives back every lease this dispatcher holds.
@@ -165,12 +158,14 @@ public struct OutboxDispatcher: Sendable {
 
     /// Sends claimed deliveries and records every attempt, in transactions of whatever finished
     /// while the previous one committed (so a fan-out costs a few commits, not one per delivery).
-    /// With `claimMore`, the next batch is claimed whenever no more than one batch is left in
-    /// flight, until it returns nothing. Leases are renewed while deliveries are in flight.
-    func process(_ claimed: [ClaimedDelivery], claimMore: (() async throws -> [ClaimedDelivery])? = nil,
-                 abandonWhen: (@Sendable () async -> Void)?) async throws -> Report {
+    /// With `moreClaims`, the next batch is claimed (and expanded) whenever no more than two
+    /// batches are left in flight, in a task of its own so that the claim's transaction and the
+    /// recording's can share one commit; until a claim returns nothing or `moreClaims` were made.
+    /// Leases are renewed while deliveries are in flight. Returns the report and the claims made.
+    func process(_ claimed: [ClaimedDelivery], moreClaims: Int = 0,
+                 abandonWhen: (@Sendable () async -> Void)?) async throws -> (report: Report, claims: Int) {
         var report = Report()
-        guard !claimed.isEmpty else { return report }
+        guard !claimed.isEmpty else { return (report, 0) }
         let inFlight = InFlight()
         let heartbeat = renewLeases(inFlight)
         defer { heartbeat.cancel() }
@@ -187,8 +182,10 @@ public struct OutboxDispatcher: Sendable {
         var bodies: [BodyKey: [UInt8]] = [:]
         var toRecord: [AttemptReport] = []
         var unsent: [Int64] = []
-        var claimMore = claimMore
-        let refill = max(1, settings.batchSize)
+        var claimsLeft = max(0, moreClaims)
+        var claimsMade = 0
+        var claiming: Task<Void, Never>?
+        let refill = 2 * max(1, settings.batchSize)
 
         func launch(_ batch: [ClaimedDelivery]) async {
             report.claimed += batch.count
@@ -211,6 +208,17 @@ public struct OutboxDispatcher: Sendable {
             await transport.start(requests) { inFlight.finished($0) }
         }
 
+        /// Starts claiming the next batch when the transport is running low.
+        func claimIfLow() {
+            guard claimsLeft > 0, claiming == nil, sent.count <= refill else { return }
+            claimsLeft -= 1
+            claimsMade += 1
+            let dispatcher = self
+            claiming = Task {
+                do { inFlight.claimed(.success(try await dispatcher.claimDue())) } catch { inFlight.claimed(.failure(error)) }
+            }
+        }
+
         /// Turns the responses that arrived into attempts to record (a transfer cut short by the
         /// transport's shutdown is handed back instead).
         func collectFinished() {
@@ -228,9 +236,13 @@ public struct OutboxDispatcher: Sendable {
         await launch(claimed)
         while true {
             if inFlight.isAbandoned { break }
-            if let more = claimMore, sent.count <= refill {
-                let batch = try await more()
-                if batch.isEmpty { claimMore = nil } else { await launch(batch) }
+            claimIfLow()
+            if let result = inFlight.takeClaim() {
+                claiming = nil
+                // A failed claim ends the call; what is in flight keeps its lease until it runs out.
+                let batch = try result.get()
+                if batch.isEmpty { claimsLeft = 0 } else { await launch(batch) }
+                continue
             }
             collectFinished()
             if !toRecord.isEmpty {
@@ -239,17 +251,20 @@ public struct OutboxDispatcher: Sendable {
                 toRecord.removeAll(keepingCapacity: true)
                 continue
             }
-            if sent.isEmpty, claimMore == nil { break }
-            if !sent.isEmpty { await inFlight.wait() }
+            if sent.isEmpty, claiming == nil, claimsLeft == 0 { break }
+            await inFlight.wait()
         }
 
         if inFlight.isAbandoned {
-            // Record what did finish; hand back the rest (their transfers go on and are ignored).
+            // Record what did finish; hand back the rest (their transfers go on and are ignored),
+            // and a batch claimed meanwhile, unsent.
             collectFinished()
             if !toRecord.isEmpty { try await record(toRecord, into: &report) }
             let abandoned = sent.values.map(\.delivery.delivery.id)
             logger.notice("batch abandoned at shutdown; leases released", metadata: ["deliveries": "\(abandoned.count)"])
             unsent += abandoned
+            await claiming?.value
+            if case .success(let batch)? = inFlight.takeClaim() { unsent += batch.map(\.delivery.id) }
         }
         if !unsent.isEmpty {
             report.released = try await store.releaseLeases(unsent, owner: settings.owner)
@@ -258,7 +273,7 @@ public struct OutboxDispatcher: Sendable {
             "claimed": "\(report.claimed)", "delivered": "\(report.delivered)", "retrying": "\(report.retrying)",
             "failed": "\(report.failed)", "released": "\(report.released)",
         ])
-        return report
+        return (report, claimsMade)
     }
 
     /// Records attempts in one transaction and counts them.
@@ -386,10 +401,11 @@ public struct OutboxDispatcher: Sendable {
 }
 
 /// What a `process` call has in flight: responses that arrived (from the transport's threads) and
-/// not yet taken, the leases to renew, and whether the call was told to give up.
+/// not yet taken, the next batch claimed, the leases to renew, and whether the call was told to give up.
 private final class InFlight: Sendable {
     private struct State {
         var arrived: [WebhookResponse] = []
+        var claim: Result<[ClaimedDelivery], any Error>?
         var waiter: CheckedContinuation<Void, Never>?
         var abandoned = false
         var leased: Set<Int64> = []
@@ -405,6 +421,24 @@ private final class InFlight: Sendable {
             return state.waiter
         }
         waiter?.resume()
+    }
+
+    /// Called once per claim started, with the batch or the error.
+    func claimed(_ result: Result<[ClaimedDelivery], any Error>) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.claim = result
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// The claim that came back since the last call, if any.
+    func takeClaim() -> Result<[ClaimedDelivery], any Error>? {
+        state.withLock { state in
+            defer { state.claim = nil }
+            return state.claim
+        }
     }
 
     func abandon() {
@@ -426,11 +460,11 @@ private final class InFlight: Sendable {
         }
     }
 
-    /// Returns once a response arrived that was not taken yet, or the call was abandoned.
+    /// Returns once a response or a claim arrived that was not taken yet, or the call was abandoned.
     func wait() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let now = state.withLock { state -> Bool in
-                if !state.arrived.isEmpty || state.abandoned { return true }
+                if !state.arrived.isEmpty || state.claim != nil || state.abandoned { return true }
                 state.waiter = continuation
                 return false
             }

@@ -193,6 +193,18 @@ enum Migrations {
         }
         migrator.registerMigration("v3-webhooks") { db in try db.execute(sql: webhooksSQL) }
         migrator.registerMigration("v3-scheduler") { db in try db.execute(sql: schedulerSQL) }
+        // A fan-out adds one delivery per subscription: in an index on (subscription_id, id) those
+        // land on every leaf page, so each call-out rewrote the whole index (and more of it as the
+        // history grew). Only open deliveries are looked up by subscription on a hot path (to
+        // cancel them when it is disabled): index those. Listing a webhook's deliveries and
+        // removing a webhook scan the table instead, which the retention schedule keeps short.
+        migrator.registerMigration("v4-open-deliveries-by-subscription") { db in
+            try db.execute(sql: """
+                DROP INDEX webhook_deliveries_subscription;
+                CREATE INDEX webhook_deliveries_open_by_subscription ON webhook_deliveries(subscription_id)
+                    WHERE status IN ('pending', 'delivering');
+                """)
+        }
         return migrator
     }
 }

@@ -61,6 +61,31 @@ import PicketlineCore
         #expect(status.applied == status.known && !status.known.isEmpty)
     }
 
+    @Test func aDatabaseFromBeforeV4IndexesOnlyOpenDeliveriesBySubscription() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("picketline-v4-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("old.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try Migrations.migrator.migrate(old, upTo: "v3-scheduler")
+        let indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'webhook_deliveries'"
+        #expect(try old.read { db in try String.fetchAll(db, sql: indexes) }.contains("webhook_deliveries_subscription"))
+        try old.close()
+
+        let store = try SQLiteStore(path: path)
+        let names = try store.pool.read { db in try String.fetchAll(db, sql: indexes) }
+        #expect(!names.contains("webhook_deliveries_subscription") && names.contains("webhook_deliveries_open_by_subscription"))
+        // Cancelling a disabled webhook's open deliveries is the lookup the index is for.
+        let plan = try store.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                EXPLAIN QUERY PLAN UPDATE webhook_deliveries SET status = 'cancelled'
+                WHERE subscription_id = 1 AND status IN ('pending', 'delivering') AND id <> -1
+                """).map { $0["detail"] as String }.joined(separator: " ")
+        }
+        #expect(plan.contains("webhook_deliveries_open_by_subscription"), "\(plan)")
+        try store.close()
+    }
+
     @Test func reopeningTheFileKeepsEverythingAndMigratesNothingTwice() async throws {
         let fixture = try StoreFixture(); defer { fixture.remove() }
         let action = try await fixture.upcomingAction()

@@ -59,7 +59,10 @@ public struct WebhookSubscription: Codable, Sendable, Equatable, Identifiable {
     }
 
     /// The host of the URL, for logs (the full URL may carry a token).
-    public var host: String { URL(string: url)?.host ?? "?" }
+    public var host: String { Self.host(of: url) }
+
+    /// The host of a subscription's URL, for listings ("?" if it has none).
+    public static func host(of url: String) -> String { URL(string: url)?.host ?? "?" }
 }
 
 /// Event type patterns: lower-case names with `*` wildcards.

@@ -190,20 +190,43 @@ extension SQLiteStore: DeliveryStore, CalloutStore {
             for delivery in deliveries where bySubscription[delivery.subscriptionID] == nil {
                 bySubscription[delivery.subscriptionID] = delivery
             }
-            let subscriptions = try DeliveryRows.subscriptions(
-                db, sql: "SELECT \(DeliveryRows.subscriptionColumns) FROM webhook_subscriptions ORDER BY id")
+            // Only what the status shows and what deciding "wants it" needs: no secrets, no dates,
+            // each distinct pattern list matched once (thousands of subscriptions share a few).
+            var lists = DeliveryRows.EventTypeLists()
+            var typeMatches: [String: Bool] = [:]
             var states: [CalloutDeliveryState] = []
             let cursor = try db.dispatchCursor()
-            for subscription in subscriptions {
-                if let delivery = bySubscription[subscription.id] {
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT id, url, format, state, starts_after_event, event_types, campaign_id, organisation_id
+                FROM webhook_subscriptions ORDER BY id
+                """)
+            while let row = try rows.next() {
+                let id: Int64 = row[0]
+                let url: String = row[1]
+                let format = try Row.stored(PayloadFormat.self, row[2], column: "format")
+                if let delivery = bySubscription[id] {
                     states.append(CalloutDeliveryState(
-                        subscriptionID: subscription.id, subscriptionHost: subscription.host, format: subscription.format,
+                        subscriptionID: id, subscriptionHost: WebhookSubscription.host(of: url), format: format,
                         deliveryID: delivery.id, status: delivery.status, attempts: delivery.attempts,
                         lastStatusCode: delivery.lastStatusCode, lastError: delivery.lastError, deliveredAt: delivery.deliveredAt))
-                } else if event.id > cursor, try db.wants(subscription, event) {
+                    continue
+                }
+                guard event.id > cursor else { continue }
+                let text: String = row[5]
+                let wantsType: Bool
+                if let known = typeMatches[text] {
+                    wantsType = known
+                } else {
+                    wantsType = try lists.list(text).contains { EventTypePattern.matches($0, event.type) }
+                    typeMatches[text] = wantsType
+                }
+                let scope = DeliveryRows.Scope(
+                    id: id, state: try Row.stored(SubscriptionState.self, row[3], column: "state"), startsAfterEvent: row[4],
+                    eventTypesText: text, eventTypes: [], campaignID: row[6], organisationID: row[7])
+                if try db.wants(scope, event, typeWanted: wantsType) {
                     // Not yet expanded by the dispatcher, but it will be.
                     states.append(CalloutDeliveryState(
-                        subscriptionID: subscription.id, subscriptionHost: subscription.host, format: subscription.format,
+                        subscriptionID: id, subscriptionHost: WebhookSubscription.host(of: url), format: format,
                         deliveryID: nil, status: .pending, attempts: 0, lastStatusCode: nil, lastError: nil, deliveredAt: nil))
                 }
             }

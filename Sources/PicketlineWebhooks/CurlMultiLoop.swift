@@ -128,7 +128,11 @@ final class CurlMultiLoop: @unchecked Sendable {
     private let stopped = DispatchSemaphore(value: 0)
 
     // Loop-thread state.
-    private var waiting: [Job] = []
+    /// Jobs not started yet, oldest first from `waitingHead`; a started job leaves a nil behind,
+    /// so that starting one of a thousand queued does not copy the other 999.
+    private var waiting: [Job?] = []
+    private var waitingHead = 0
+    private var hasWaiting: Bool { waitingHead < waiting.count }
     private var needsScheduling = false
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
     private var activePerHost: [String: Int] = [:]
@@ -192,7 +196,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             var running: Int32 = 0
             _ = pl_multi_perform(multi, &running)
             let finishedCount = collectFinishedTransfers()
-            if finishedCount > 0, !waiting.isEmpty { continue }
+            if finishedCount > 0, hasWaiting { continue }
             var ready: Int32 = 0
             _ = pl_multi_poll(multi, nil, 0, 1_000, &ready)
         }
@@ -208,8 +212,9 @@ final class CurlMultiLoop: @unchecked Sendable {
             transfer.job.completion(Self.shutdownResponse(transfer.job))
         }
         active.removeAll()
-        for job in waiting + leftovers { job.completion(Self.shutdownResponse(job)) }
+        for job in waiting[waitingHead...].compactMap({ $0 }) + leftovers { job.completion(Self.shutdownResponse(job)) }
         waiting.removeAll()
+        waitingHead = 0
         for easy in idle { destroy(easy) }
         idle.removeAll()
         pl_multi_cleanup(multi)
@@ -220,16 +225,25 @@ final class CurlMultiLoop: @unchecked Sendable {
         needsScheduling = false
         let limit = max(1, configuration.maxConcurrentTransfers)
         let perHost = max(1, configuration.maxConnectionsPerHost)
-        guard active.count < limit, !waiting.isEmpty else { return }
-        var stillWaiting: [Job] = []
-        for job in waiting {
-            if active.count < limit, activePerHost[job.hostKey, default: 0] < perHost {
+        guard active.count < limit, hasWaiting else { return }
+        // In order, skipping (and keeping) jobs whose host is at its limit; stops once all the
+        // free places are taken, so a completion starts one job without walking the whole queue.
+        var index = waitingHead
+        while index < waiting.count, active.count < limit {
+            if let job = waiting[index], activePerHost[job.hostKey, default: 0] < perHost {
+                waiting[index] = nil
                 start(job)
-            } else {
-                stillWaiting.append(job)
             }
+            index += 1
         }
-        waiting = stillWaiting
+        while waitingHead < waiting.count, waiting[waitingHead] == nil { waitingHead += 1 }
+        if waitingHead == waiting.count {
+            waiting.removeAll(keepingCapacity: true)
+            waitingHead = 0
+        } else if waitingHead >= 1_024, waitingHead * 2 >= waiting.count {
+            waiting.removeFirst(waitingHead)
+            waitingHead = 0
+        }
     }
 
     private func start(_ job: Job) {

@@ -49,10 +49,11 @@ def wait_ready(port, path, timeout=20.0):
     raise RuntimeError(f"port {port} never answered {path}")
 
 
-def rss_mb(pid):
+def rss_mb(pid, field="VmRSS"):
+    """A process's resident memory now (VmRSS) or at its peak (VmHWM), in MB."""
     with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
 
@@ -212,14 +213,6 @@ def run_measured(command, env=None):
     return time.monotonic() - started, usage.ru_maxrss / 1024, output.decode()
 
 
-def peak_rss_mb(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 class Deliveries:
     """Counts a call-out's delivered rows through the (outbox_id, subscription_id) index, on one
     read-only connection: cheap enough to poll every few milliseconds beside the fan-out."""
@@ -315,7 +308,7 @@ def fanout_benchmark(work, subscriptions=1000, rounds=5):
                 seconds = deliveries.wait_for(event, subscriptions, started)
                 paths["api"].append((seconds, reference, deliveries.delivered(event)))
                 time.sleep(0.5)
-            serve_rss = peak_rss_mb(server.pid)
+            serve_rss = rss_mb(server.pid, "VmHWM")
         finally:
             stop(server)
 

@@ -10,7 +10,9 @@ struct CalloutCommand: AsyncParsableCommand {
         abstract: "Send a call-out for an action to every matching webhook, and see where it stands.",
         discussion: """
         A call-out is stored and written to the outbox as callout.created; `picketline serve` (or
-        `picketline deliver --once`) sends it to each subscription that wants callout.* events.
+        `picketline deliver`) sends it to each subscription that wants callout.* events, at once:
+        this command rings the database's doorbell. Without a running service, add --deliver or
+        run `picketline deliver --once`.
         Example:
           picketline callout send london-picket-kazakhstan-embassy-2022 --message "Emergency picket at the embassy tomorrow 12:00 — all out!"
           picketline callout status 1
@@ -19,7 +21,7 @@ struct CalloutCommand: AsyncParsableCommand {
 
     struct Send: StoreCommand {
         static let configuration = CommandConfiguration(commandName: "send", 
-            abstract: "Send a call-out (it goes out with the next dispatcher run, or now with --deliver).",
+            abstract: "Send a call-out (a running serve sends it at once; without one, use --deliver).",
             discussion: "Example: picketline callout send london-picket-kazakhstan-embassy-2022 --message \"All out at 12:00!\" --deliver")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions

@@ -93,14 +93,7 @@ import Testing
         let cli = try BinaryRunner(); defer { cli.remove() }
         _ = try cli.ok(["campaign", "list"])
         let port = 20_000 + Int.random(in: 0..<20_000)
-        let process = Process()
-        process.executableURL = BinaryRunner.executable
-        process.arguments = ["serve", "--database", cli.database, "--port", String(port)]
-        process.environment = ["PATH": "/usr/bin:/bin", "PICKETLINE_SCHEDULER_MAX_WAIT_SECONDS": "600"]
-        process.currentDirectoryURL = cli.directory
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let process = try cli.start(["serve", "--port", String(port)], environment: ["PICKETLINE_SCHEDULER_MAX_WAIT_SECONDS": "600"])
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
         var ready = false
         for _ in 0..<200 where !ready {

@@ -165,7 +165,12 @@ extension SQLiteStore: DeliveryStore, CalloutStore {
         return try await write { db, now in
             let action = try db.action(action)
             var callout = Callout(id: 0, actionID: action.id, message: message, createdAt: now)
-            callout.id = try db.insertAssigningID(callout)
+            // By hand: through `Codable` the first insert of a process formats its date with a
+            // `DateFormatter` (ICU), a few milliseconds of `picketline callout send` before it can
+            // ring the doorbell.
+            try db.execute(sql: "INSERT INTO callouts (action_id, message, created_at) VALUES (?, ?, ?)",
+                           arguments: [action.id, message, RFC3339.databaseString(from: now)])
+            callout.id = db.lastInsertedRowID
             try db.appendEvent(EventType.calloutCreated, subject: "callout", subjectID: callout.id, actionID: action.id,
                                campaignID: action.campaignID, at: now, payload: CalloutPayload(callout, action))
             return callout

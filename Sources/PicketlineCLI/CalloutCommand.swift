@@ -35,11 +35,22 @@ struct CalloutCommand: AsyncParsableCommand {
                 let logger = LogSetup.bootstrap(level: configuration.logLevel, format: configuration.logFormat)
                 _ = try await configuration.dispatcher(store: store, logger: logger).drain()
             }
-            let status = try await store.calloutStatus(callout.id)
-            if output.json { return try Output.json(status) }
-            Output.line("call-out \(callout.id) for action \(callout.actionID) (event \(status.eventID)): "
-                        + "\(status.deliveries.count) webhook\(status.deliveries.count == 1 ? "" : "s") want it")
-            if deliver { Status.print(status) }
+            if output.json || deliver {
+                let status = try await store.calloutStatus(callout.id)
+                if output.json { return try Output.json(status) }
+                Self.summary(callout, eventID: status.eventID, webhooks: status.deliveries.count)
+                Status.print(status)
+            } else {
+                // Only the count: a running serve is sending it meanwhile, and the per-webhook
+                // status (`callout status`) would read every delivery it makes.
+                let audience = try await store.calloutAudience(callout.id)
+                Self.summary(callout, eventID: audience.eventID, webhooks: audience.webhooks)
+            }
+        }
+
+        static func summary(_ callout: Callout, eventID: String, webhooks: Int) {
+            Output.line("call-out \(callout.id) for action \(callout.actionID) (event \(eventID)): "
+                        + "\(webhooks) webhook\(webhooks == 1 ? "" : "s") want it")
         }
     }
 

@@ -52,12 +52,23 @@ public struct CalloutStatus: Codable, Sendable, Equatable {
     }
 }
 
+/// The `evt_…` id of a call-out's event and how many webhooks it goes to.
+public struct CalloutAudience: Sendable, Equatable {
+    public var eventID: String
+    public var webhooks: Int
+
+    public init(eventID: String, webhooks: Int) { self.eventID = eventID; self.webhooks = webhooks }
+}
+
 /// Call-outs are kept by the same store as the domain, behind their own protocol.
 public protocol CalloutStore: Sendable {
     /// Stores a call-out and writes `callout.created` (with the action's public details) in the same transaction.
     func createCallout(action: String, message: String) async throws -> Callout
     /// One call-out with where each matching subscription stands.
     func calloutStatus(_ id: Int64) async throws -> CalloutStatus
+    /// How many subscriptions a call-out goes to (as `calloutStatus(_:).deliveries.count`), without
+    /// reading their deliveries: what `callout send` prints while the fan-out is under way.
+    func calloutAudience(_ id: Int64) async throws -> CalloutAudience
     /// The id of the `callout.created` event a call-out wrote (what receivers see as webhook-id).
     func calloutEventID(_ id: Int64) async throws -> String
 }

@@ -181,6 +181,18 @@ extension SQLiteStore: DeliveryStore, CalloutStore {
         try await read { db in try db.calloutEvent(id).eventID }
     }
 
+    public func calloutAudience(_ id: Int64) async throws -> CalloutAudience {
+        try await read { db in
+            let event = try db.calloutEvent(id)
+            // Only the subscription ids (from the (outbox_id, subscription_id) index), not the rows.
+            let made = Set(try Int64.fetchAll(db.cachedStatement(sql: "SELECT subscription_id FROM webhook_deliveries WHERE outbox_id = ?"),
+                                              arguments: [event.id]))
+            var webhooks = 0
+            try db.forEachRecipient(of: event, made: { made.contains($0) ? true : nil }) { _, _, _, _ in webhooks += 1 }
+            return CalloutAudience(eventID: event.eventID, webhooks: webhooks)
+        }
+    }
+
     public func calloutStatus(_ id: Int64) async throws -> CalloutStatus {
         try await read { db in
             guard let callout = try Callout.fetchOne(db, key: id) else {
@@ -195,40 +207,14 @@ extension SQLiteStore: DeliveryStore, CalloutStore {
             for delivery in deliveries where bySubscription[delivery.subscriptionID] == nil {
                 bySubscription[delivery.subscriptionID] = delivery
             }
-            // Only what the status shows and what deciding "wants it" needs: no secrets, no dates,
-            // each distinct pattern list matched once (thousands of subscriptions share a few).
-            var lists = DeliveryRows.EventTypeLists()
-            var typeMatches: [String: Bool] = [:]
             var states: [CalloutDeliveryState] = []
-            let cursor = try db.dispatchCursor()
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT id, url, format, state, starts_after_event, event_types, campaign_id, organisation_id
-                FROM webhook_subscriptions ORDER BY id
-                """)
-            while let row = try rows.next() {
-                let id: Int64 = row[0]
-                let url: String = row[1]
-                let format = try Row.stored(PayloadFormat.self, row[2], column: "format")
-                if let delivery = bySubscription[id] {
+            try db.forEachRecipient(of: event, made: { bySubscription[$0] }) { id, url, format, delivery in
+                if let delivery {
                     states.append(CalloutDeliveryState(
                         subscriptionID: id, subscriptionHost: WebhookSubscription.host(of: url), format: format,
                         deliveryID: delivery.id, status: delivery.status, attempts: delivery.attempts,
                         lastStatusCode: delivery.lastStatusCode, lastError: delivery.lastError, deliveredAt: delivery.deliveredAt))
-                    continue
-                }
-                guard event.id > cursor else { continue }
-                let text: String = row[5]
-                let wantsType: Bool
-                if let known = typeMatches[text] {
-                    wantsType = known
                 } else {
-                    wantsType = try lists.list(text).contains { EventTypePattern.matches($0, event.type) }
-                    typeMatches[text] = wantsType
-                }
-                let scope = DeliveryRows.Scope(
-                    id: id, state: try Row.stored(SubscriptionState.self, row[3], column: "state"), startsAfterEvent: row[4],
-                    eventTypesText: text, eventTypes: [], campaignID: row[6], organisationID: row[7])
-                if try db.wants(scope, event, typeWanted: wantsType) {
                     // Not yet expanded by the dispatcher, but it will be.
                     states.append(CalloutDeliveryState(
                         subscriptionID: id, subscriptionHost: WebhookSubscription.host(of: url), format: format,
@@ -241,6 +227,43 @@ extension SQLiteStore: DeliveryStore, CalloutStore {
 }
 
 extension Database {
+    /// Visits, in id order, every subscription that has a delivery of `event` (`made` finds it) or
+    /// will get one (the event is not expanded yet and the subscription wants it; then nil). Reads
+    /// only what a status shows and what deciding "wants it" needs: no secrets, no dates; each
+    /// distinct pattern list is matched once (thousands of subscriptions share a few).
+    func forEachRecipient<Delivery>(of event: OutboxEvent, made: (Int64) -> Delivery?,
+                                    _ visit: (_ id: Int64, _ url: String, _ format: PayloadFormat, _ delivery: Delivery?) -> Void) throws {
+        var lists = DeliveryRows.EventTypeLists()
+        var typeMatches: [String: Bool] = [:]
+        let cursor = try dispatchCursor()
+        let rows = try Row.fetchCursor(self, sql: """
+            SELECT id, url, format, state, starts_after_event, event_types, campaign_id, organisation_id
+            FROM webhook_subscriptions ORDER BY id
+            """)
+        while let row = try rows.next() {
+            let id: Int64 = row[0]
+            if let delivery = made(id) {
+                visit(id, row[1], try Row.stored(PayloadFormat.self, row[2], column: "format"), delivery)
+                continue
+            }
+            guard event.id > cursor else { continue }
+            let text: String = row[5]
+            let wantsType: Bool
+            if let known = typeMatches[text] {
+                wantsType = known
+            } else {
+                wantsType = try lists.list(text).contains { EventTypePattern.matches($0, event.type) }
+                typeMatches[text] = wantsType
+            }
+            let scope = DeliveryRows.Scope(
+                id: id, state: try Row.stored(SubscriptionState.self, row[3], column: "state"), startsAfterEvent: row[4],
+                eventTypesText: text, eventTypes: [], campaignID: row[6], organisationID: row[7])
+            if try wants(scope, event, typeWanted: wantsType) {
+                visit(id, row[1], try Row.stored(PayloadFormat.self, row[2], column: "format"), nil)
+            }
+        }
+    }
+
     /// The `callout.created` event a call-out wrote (its id is what receivers see as webhook-id).
     func calloutEvent(_ calloutID: Int64) throws -> OutboxEvent {
         guard let event = try OutboxEvent.fetchOne(cachedStatement(sql: """

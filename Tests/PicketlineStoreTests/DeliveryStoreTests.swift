@@ -119,8 +119,11 @@ extension StoreFactory {
         #expect(first.claimed.allSatisfy { $0.delivery.status == .delivering && $0.delivery.leaseOwner == "a" && $0.event.id > 0 })
         // Made leased: another dispatcher cannot claim them.
         #expect(try await store.claimDueDeliveries(owner: "b", limit: 10, lease: 60).isEmpty)
-        // Not yet expanded for everyone, yet the status shows every subscription that wants it.
-        #expect(try await store.calloutStatus(callout.id).deliveries.count == 10)
+        // Not yet expanded for everyone, yet the status shows every subscription that wants it,
+        // and the count `callout send` prints agrees without reading the deliveries.
+        let status = try await store.calloutStatus(callout.id)
+        #expect(status.deliveries.count == 10 && status.deliveries.filter { $0.deliveryID != nil }.count == 3)
+        #expect(try await store.calloutAudience(callout.id) == CalloutAudience(eventID: status.eventID, webhooks: 10))
         var claimed = first.claimed
         var rounds = 1
         while rounds < 20 {
@@ -137,6 +140,7 @@ extension StoreFactory {
             let status = try await store.calloutStatus(event)
             #expect(Set(status.deliveries.map(\.subscriptionID)) == Set(subscriptions) && status.deliveries.allSatisfy { $0.deliveryID != nil })
         }
+        #expect(try await store.calloutAudience(second.id).webhooks == 10)
         // Everything expanded: the cursor moved past both events and the part-way mark is gone.
         #expect(try await store.expandOutbox(limit: 100) == OutboxExpansion(events: 0, deliveries: 0))
     }

@@ -122,7 +122,8 @@ public struct OutboxDispatcher: Sendable {
     /// claims in all. Returns the report and the number of claims made.
     private func claimAndProcess(maxBatches: Int, abandonWhen: (@Sendable () async -> Void)?) async throws
         -> (report: Report, claims: Int) {
-        let first = try await claimDue()
+        // A quarter batch first: the transport starts on it while the next, whole batch is made.
+        let first = try await claimDue(limit: max(1, min(settings.batchSize, max(16, settings.batchSize / 4))))
         let (report, more) = try await process(first, moreClaims: max(1, maxBatches) - 1, abandonWhen: abandonWhen)
         return (report, 1 + more)
     }
@@ -130,11 +131,12 @@ public struct OutboxDispatcher: Sendable {
     /// Expands new outbox events a batch of deliveries at a time and claims a batch, in one
     /// transaction: the first deliveries of a large call-out go out while the rest are being made.
     /// Empty only when nothing is due and nothing is left to expand.
-    private func claimDue() async throws -> [ClaimedDelivery] {
+    private func claimDue(limit: Int? = nil) async throws -> [ClaimedDelivery] {
+        let limit = limit ?? settings.batchSize
         // Bounded: each round moves the expansion forward (or claims, and returns).
         for _ in 0..<10_000 {
-            let round = try await store.expandAndClaim(events: settings.expansionBatch, deliveries: settings.batchSize,
-                                                       owner: settings.owner, limit: settings.batchSize, lease: settings.lease)
+            let round = try await store.expandAndClaim(events: settings.expansionBatch, deliveries: limit,
+                                                       owner: settings.owner, limit: limit, lease: settings.lease)
             if round.expansion.deliveries > 0 { logger.debug("deliveries made", metadata: ["count": "\(round.expansion.deliveries)"]) }
             let expansionLeft = round.expansion.partial || round.expansion.events >= settings.expansionBatch
             if !round.claimed.isEmpty || !expansionLeft { return round.claimed }

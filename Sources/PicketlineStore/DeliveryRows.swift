@@ -77,14 +77,14 @@ enum DeliveryRows {
         var organisationID: Int64?
     }
 
-    /// The scope of every active subscription, oldest first.
-    static func activeScopes(_ db: Database) throws -> [Scope] {
+    /// The scope of every active subscription (with an id above `first`), oldest first.
+    static func activeScopes(_ db: Database, after first: Int64 = 0) throws -> [Scope] {
         var lists = EventTypeLists()
         var result: [Scope] = []
-        let rows = try Row.fetchCursor(db, sql: """
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT id, state, starts_after_event, event_types, campaign_id, organisation_id
-            FROM webhook_subscriptions WHERE state = ? ORDER BY id
-            """, arguments: [SubscriptionState.active.rawValue])
+            FROM webhook_subscriptions WHERE state = ? AND id > ? ORDER BY id
+            """), arguments: [SubscriptionState.active.rawValue, first])
         while let row = try rows.next() {
             let text: String = row[3]
             let eventTypes = try lists.list(text)

@@ -8,7 +8,7 @@ extension WebhookAttempt: SnakeCaseRecord { public static let databaseTableName 
 extension SQLiteStore {
     /// The cursor's name in `dispatch_cursors`.
     static let webhookCursor = "webhooks"
-    /// An event the last expansion left part-way (see `expandOutbox(events:deliveries:at:)`) …
+    /// An event the last expansion left part-way (see `expandOutbox(events:deliveries:at:leasingTo:)`) …
     static let partialEventCursor = "webhooks.partial_event"
     /// … and the last subscription it was looked at for.
     static let partialSubscriptionCursor = "webhooks.partial_subscription"
@@ -305,7 +305,10 @@ extension Database {
             arguments: [cursor, max(1, limit)])
         guard !events.isEmpty else { return (OutboxExpansion(events: 0, deliveries: 0), []) }
         let partial = try partialExpansion()
-        let scopes = try DeliveryRows.activeScopes(self)
+        // Only the event left part-way to go on with: the subscriptions it was already looked at
+        // for need not be read again (a large fan-out reads its subscriptions once, not per round).
+        let resume = events.count == 1 && partial?.event == events[0].id ? partial?.subscription ?? 0 : 0
+        let scopes = try DeliveryRows.activeScopes(self, after: resume)
         var made = 0
         var expanded = 0
         var leased: [(delivery: WebhookDelivery, event: OutboxEvent)] = []

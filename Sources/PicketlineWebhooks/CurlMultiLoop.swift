@@ -307,11 +307,12 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
 
         var lines = request.headers.map { $0.value.isEmpty ? "\($0.name);" : "\($0.name): \($0.value)" }
-        let names = Set(request.headers.map { $0.name.lowercased() })
-        if !names.contains("content-type") { lines.append("Content-Type: application/json") }
+        if !request.headers.contains(where: { CurlTransport.sameName($0.name, "content-type") }) {
+            lines.append("Content-Type: application/json")
+        }
         // curl adds "Expect: 100-continue" to larger POSTs and then waits for the
         // receiver; most webhook receivers never send 100, so that only adds latency.
-        if !names.contains("expect") { lines.append("Expect:") }
+        if !request.headers.contains(where: { CurlTransport.sameName($0.name, "expect") }) { lines.append("Expect:") }
         for line in lines { transfer.headerList = pl_slist_append(transfer.headerList, line) }
         check(pl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, transfer.headerList), "headers")
 

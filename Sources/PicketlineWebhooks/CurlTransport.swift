@@ -190,15 +190,22 @@ public final class CurlTransport: WebhookTransport {
         return ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
             || "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar)
     }
-    private static let reservedHeaders: Set<String> = ["host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer"]
+    private static let reservedHeaders: [String] = ["host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer"]
 
     /// Header names must be RFC 9110 tokens and values must not contain CR, LF or NUL
     /// (they would let a subscriber's custom header inject more headers). Framing and
     /// routing headers are curl's to set: overriding them could desync the connection
     /// or make the receiver see another host than the one that was checked.
+    /// Whether a header name equals `lowercase` (given in lower case), ignoring ASCII case.
+    static func sameName(_ name: String, _ lowercase: String) -> Bool {
+        name.utf8.count == lowercase.utf8.count
+            && zip(name.utf8, lowercase.utf8).allSatisfy { pair in (pair.0 >= 65 && pair.0 <= 90 ? pair.0 | 0x20 : pair.0) == pair.1 }
+    }
+
     static func headerProblem(_ headers: [HeaderField]) -> String? {
         for header in headers {
-            if reservedHeaders.contains(header.name.lowercased()) { return "header \(header.name) is set by the transport" }
+            // Compared byte by byte, case-insensitively: no lower-cased copy per header per request.
+            if reservedHeaders.contains(where: { Self.sameName(header.name, $0) }) { return "header \(header.name) is set by the transport" }
             let validName = !header.name.isEmpty && header.name.utf8.allSatisfy { Self.tokenBytes[Int($0)] }
             if !validName { return "invalid header name \(String(reflecting: header.name))" }
             // CR, LF and NUL are single bytes in UTF-8 and never part of a longer sequence.

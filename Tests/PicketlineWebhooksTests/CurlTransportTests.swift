@@ -352,12 +352,26 @@ struct CurlTransportTests {
         badName.headers = [HeaderField(name: "Bad Name", value: "x")]
         var hostOverride = request(receiver.url("/ok"), id: "host")
         hostOverride.headers = [HeaderField(name: "Host", value: "internal.example")]
-        let responses = byID(await transport.send([injected, badName, hostOverride, request("http//nothing", id: "url")]))
-        for id in ["crlf", "name", "host", "url"] {
+        var lengthOverride = request(receiver.url("/ok"), id: "length")
+        lengthOverride.headers = [HeaderField(name: "CONTENT-LENGTH", value: "1")]
+        let responses = byID(await transport.send([injected, badName, hostOverride, lengthOverride, request("http//nothing", id: "url")]))
+        for id in ["crlf", "name", "host", "length", "url"] {
             #expect(responses[id]?.errorCategory == .invalidRequest)
         }
         #expect(RetryPolicy().nextAttempt(attemptNumber: 1, response: responses["url"]!, firstAttemptAt: Date(), now: Date()) == .giveUp)
         #expect(receiver.connectionsAccepted == 0)
+    }
+
+    @Test("a content type the request sets, in any case, is sent as it is and not doubled")
+    func ownContentType() async throws {
+        let receiver = try TestReceiver()
+        defer { receiver.stop() }
+        var plain = request(receiver.url("/ok"), id: "plain")
+        plain.headers = [HeaderField(name: "CONTENT-type", value: "text/plain")]
+        let responses = byID(await makeTransport().send([plain]))
+        #expect(responses["plain"]?.statusCode == 204)
+        let received = try #require(receiver.requests.first)
+        #expect(received.headers.filter { $0.name.lowercased() == "content-type" }.map(\.value) == ["text/plain"])
     }
 
     @Test("an empty batch returns at once; a disabled guard allows loopback without an allow-list")

@@ -50,6 +50,23 @@ enum DeliveryRows {
         }
     }
 
+    /// Whether a subscription's patterns match an event type, decided once per distinct
+    /// `event_types` text for one event: thousands of subscriptions share a handful of lists.
+    struct TypeMatches {
+        let eventType: String
+        private var known: [String: Bool] = [:]
+
+        init(eventType: String) { self.eventType = eventType }
+
+        /// `patterns` is asked for only the first time `text` is seen.
+        mutating func match(_ text: String, patterns: () throws -> [String]) rethrows -> Bool {
+            if let known = known[text] { return known }
+            let matched = try patterns().contains { EventTypePattern.matches($0, eventType) }
+            known[text] = matched
+            return matched
+        }
+    }
+
     /// Decodes subscriptions, parsing each distinct `event_types` list once.
     struct SubscriptionDecoder {
         private var lists = EventTypeLists()
@@ -109,21 +126,8 @@ enum DeliveryRows {
         return result
     }
 
-    /// Dates as database values, each formatted once: GRDB formats a `Date` argument through a
-    /// `DateFormatter` every time, and a fan-out binds the same few dates thousands of times.
-    struct DateValues {
-        private var known: [Date: DatabaseValue] = [:]
-
-        mutating func callAsFunction(_ date: Date?) -> DatabaseValue {
-            guard let date else { return .null }
-            if let value = known[date] { return value }
-            let value = RFC3339.databaseString(from: date).databaseValue
-            known[date] = value
-            return value
-        }
-    }
-
-    /// The same as text, for `BoundStatement`.
+    /// Dates as database text, each formatted once: a fan-out binds the same few dates thousands
+    /// of times (through `BoundStatement`).
     struct DateTexts {
         private var known: [Date: String] = [:]
 

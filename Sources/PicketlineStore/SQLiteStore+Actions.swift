@@ -148,14 +148,17 @@ extension Database {
     /// The action with this id or slug.
     /// The action an id or a slug names (an id first, as `id(in:)` resolves references).
     func action(_ reference: String) throws -> Action {
+        try findAction(reference, select: "SELECT * FROM actions", as: ActionRecord.self).action
+    }
+
+    /// An action by id or slug, read with `select` (which has no WHERE) as `Record`.
+    func findAction<Record: FetchableRecord>(_ reference: String, select: String, as: Record.Type) throws -> Record {
         let trimmed = reference.trimmedWhitespace
-        if let id = Int64(trimmed),
-           let record = try ActionRecord.fetchOne(cachedStatement(sql: "SELECT * FROM actions WHERE id = ?"), arguments: [id]) {
-            return record.action
+        if let id = Int64(trimmed), let record = try Record.fetchOne(cachedStatement(sql: select + " WHERE id = ?"), arguments: [id]) {
+            return record
         }
-        if let record = try ActionRecord.fetchOne(cachedStatement(sql: "SELECT * FROM actions WHERE slug = ?"),
-                                                  arguments: [trimmed.lowercased()]) {
-            return record.action
+        if let record = try Record.fetchOne(cachedStatement(sql: select + " WHERE slug = ?"), arguments: [trimmed.lowercased()]) {
+            return record
         }
         throw PicketlineError.notFound(entity: "action", reference: reference)
     }

@@ -256,16 +256,7 @@ extension Database {
     /// seven columns read by position, the closing time computed by SQLite. The whole action
     /// (26 columns, each found by name, two dates parsed) was an eighth of the writer's time per RSVP.
     func rsvpGate(_ reference: String) throws -> RSVPGate {
-        let trimmed = reference.trimmedWhitespace
-        if let id = Int64(trimmed),
-           let gate = try RSVPGate.fetchOne(cachedStatement(sql: RSVPGate.select + " WHERE id = ?"), arguments: [id]) {
-            return gate
-        }
-        if let gate = try RSVPGate.fetchOne(cachedStatement(sql: RSVPGate.select + " WHERE slug = ?"),
-                                            arguments: [trimmed.lowercased()]) {
-            return gate
-        }
-        throw PicketlineError.notFound(entity: "action", reference: reference)
+        try findAction(reference, select: RSVPGate.select, as: RSVPGate.self)
     }
 
     /// Writes an attendance, stamping `waitlisted_at` when it joins the waitlist.

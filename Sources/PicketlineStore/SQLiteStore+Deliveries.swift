@@ -289,7 +289,6 @@ extension SQLiteStore {
 }
 
 extension Database {
-    /// The outbox position up to which deliveries have been made.
     /// Turns outbox events past the cursor into deliveries, at most `limit` events and about
     /// `budget` deliveries: an event with more subscriptions than that is left part-way, its place
     /// kept in `dispatch_cursors`, and the next call goes on from there. That lets a dispatcher
@@ -299,12 +298,11 @@ extension Database {
     /// same transaction) and returned, each with its event, ready for `claims(for:)`.
     func expandOutbox(events limit: Int, deliveries budget: Int, at now: Date, leasingTo lease: (owner: String, expiry: Date)?) throws
         -> (expansion: OutboxExpansion, leased: [(delivery: WebhookDelivery, event: OutboxEvent)]) {
-        let cursor = try dispatchCursor()
+        let (cursor, partial) = try expansionPosition()
         let events = try OutboxEvent.fetchAll(
             cachedStatement(sql: "SELECT \(DeliveryRows.eventColumns) FROM outbox WHERE id > ? ORDER BY id LIMIT ?"),
             arguments: [cursor, max(1, limit)])
         guard !events.isEmpty else { return (OutboxExpansion(events: 0, deliveries: 0), []) }
-        let partial = try partialExpansion()
         // Only the event left part-way to go on with: the subscriptions it was already looked at
         // for need not be read again (a large fan-out reads its subscriptions once, not per round).
         let resume = events.count == 1 && partial?.event == events[0].id ? partial?.subscription ?? 0 : 0
@@ -329,8 +327,7 @@ extension Database {
             // A test event has its one delivery already; nothing else may receive it.
             if event.type != EventType.webhookTest {
                 let resumeAfter = partial?.event == event.id ? partial?.subscription ?? 0 : 0
-                // Thousands of subscriptions share a handful of pattern lists: match each list once.
-                var typeMatches: [String: Bool] = [:]
+                var typeMatches = DeliveryRows.TypeMatches(eventType: event.type)
                 for scope in scopes where scope.id > resumeAfter {
                     if made >= budget {
                         // Part-way: the events before this one are done; remember where this one stands.
@@ -339,13 +336,7 @@ extension Database {
                         try save(SQLiteStore.partialSubscriptionCursor, scope.id - 1)
                         return (OutboxExpansion(events: expanded, deliveries: made, partial: true), leased)
                     }
-                    let wantsType: Bool
-                    if let known = typeMatches[scope.eventTypesText] {
-                        wantsType = known
-                    } else {
-                        wantsType = scope.eventTypes.contains { EventTypePattern.matches($0, event.type) }
-                        typeMatches[scope.eventTypesText] = wantsType
-                    }
+                    let wantsType = typeMatches.match(scope.eventTypesText) { scope.eventTypes }
                     guard try wants(scope, event, typeWanted: wantsType) else { continue }
                     let messageID = WebhookDelivery.messageID(eventID: event.eventID, subscriptionID: scope.id)
                     insert.reset()
@@ -379,17 +370,19 @@ extension Database {
         return (OutboxExpansion(events: expanded, deliveries: made), leased)
     }
 
-    /// The event left part-way by the last expansion, and the last subscription it was looked at for.
-    private func partialExpansion() throws -> (event: Int64, subscription: Int64)? {
-        let rows = try Row.fetchAll(cachedStatement(sql: "SELECT name, position FROM dispatch_cursors WHERE name IN (?, ?)"),
-                                    arguments: [SQLiteStore.partialEventCursor, SQLiteStore.partialSubscriptionCursor])
-        var event: Int64?
-        var subscription: Int64?
-        for row in rows {
-            if row[0] as String == SQLiteStore.partialEventCursor { event = row[1] } else { subscription = row[1] }
-        }
-        guard let event, let subscription else { return nil }
-        return (event, subscription)
+    /// Where expansion stands, in one read of `dispatch_cursors`: the outbox position up to which
+    /// deliveries are made, and the event left part-way with the last subscription it was looked
+    /// at for, if any.
+    private func expansionPosition() throws -> (cursor: Int64, partial: (event: Int64, subscription: Int64)?) {
+        let rows = try Row.fetchAll(cachedStatement(sql: "SELECT name, position FROM dispatch_cursors WHERE name IN (?, ?, ?)"),
+                                    arguments: [SQLiteStore.webhookCursor, SQLiteStore.partialEventCursor,
+                                                SQLiteStore.partialSubscriptionCursor])
+        var positions: [String: Int64] = [:]
+        for row in rows { positions[row[0]] = row[1] }
+        let cursor = positions[SQLiteStore.webhookCursor] ?? 0
+        guard let event = positions[SQLiteStore.partialEventCursor],
+              let subscription = positions[SQLiteStore.partialSubscriptionCursor] else { return (cursor, nil) }
+        return (cursor, (event, subscription))
     }
 
     /// Claims up to `limit` due deliveries of active subscriptions for `owner` until `expiry`.
@@ -404,6 +397,7 @@ extension Database {
         return try lease(due, owner: owner, until: expiry, at: now)
     }
 
+    /// The outbox position up to which deliveries have been made.
     func dispatchCursor() throws -> Int64 {
         try Int64.fetchOne(self, sql: "SELECT position FROM dispatch_cursors WHERE name = ?", arguments: [SQLiteStore.webhookCursor]) ?? 0
     }
@@ -525,4 +519,3 @@ extension Database {
         return delivery
     }
 }
-

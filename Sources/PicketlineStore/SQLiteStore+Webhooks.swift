@@ -234,7 +234,7 @@ extension Database {
     func forEachRecipient<Delivery>(of event: OutboxEvent, made: (Int64) -> Delivery?,
                                     _ visit: (_ id: Int64, _ url: String, _ format: PayloadFormat, _ delivery: Delivery?) -> Void) throws {
         var lists = DeliveryRows.EventTypeLists()
-        var typeMatches: [String: Bool] = [:]
+        var typeMatches = DeliveryRows.TypeMatches(eventType: event.type)
         let cursor = try dispatchCursor()
         let rows = try Row.fetchCursor(self, sql: """
             SELECT id, url, format, state, starts_after_event, event_types, campaign_id, organisation_id
@@ -248,13 +248,7 @@ extension Database {
             }
             guard event.id > cursor else { continue }
             let text: String = row[5]
-            let wantsType: Bool
-            if let known = typeMatches[text] {
-                wantsType = known
-            } else {
-                wantsType = try lists.list(text).contains { EventTypePattern.matches($0, event.type) }
-                typeMatches[text] = wantsType
-            }
+            let wantsType = try typeMatches.match(text) { try lists.list(text) }
             let scope = DeliveryRows.Scope(
                 id: id, state: try Row.stored(SubscriptionState.self, row[3], column: "state"), startsAfterEvent: row[4],
                 eventTypesText: text, eventTypes: [], campaignID: row[6], organisationID: row[7])

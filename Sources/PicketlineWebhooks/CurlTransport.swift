@@ -192,16 +192,16 @@ public final class CurlTransport: WebhookTransport {
     }
     private static let reservedHeaders: [String] = ["host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer"]
 
-    /// Header names must be RFC 9110 tokens and values must not contain CR, LF or NUL
-    /// (they would let a subscriber's custom header inject more headers). Framing and
-    /// routing headers are curl's to set: overriding them could desync the connection
-    /// or make the receiver see another host than the one that was checked.
     /// Whether a header name equals `lowercase` (given in lower case), ignoring ASCII case.
     static func sameName(_ name: String, _ lowercase: String) -> Bool {
         name.utf8.count == lowercase.utf8.count
             && zip(name.utf8, lowercase.utf8).allSatisfy { pair in (pair.0 >= 65 && pair.0 <= 90 ? pair.0 | 0x20 : pair.0) == pair.1 }
     }
 
+    /// Header names must be RFC 9110 tokens and values must not contain CR, LF or NUL
+    /// (they would let a subscriber's custom header inject more headers). Framing and
+    /// routing headers are curl's to set: overriding them could desync the connection
+    /// or make the receiver see another host than the one that was checked.
     static func headerProblem(_ headers: [HeaderField]) -> String? {
         for header in headers {
             // Compared byte by byte, case-insensitively: no lower-cased copy per header per request.

@@ -7,9 +7,9 @@ import ServiceLifecycle
 ///
 /// Wakes every `pollInterval`, sooner when a retry is due, and at once when `wake()` is called
 /// (`serve` does so when a call-out is sent through the API, and when an admin command rings the
-/// database's doorbell). On graceful shutdown it stops
-/// claiming, gives the batch in flight up to `shutdownGrace` to finish, then hands back every
-/// lease it still holds so that the next process takes those deliveries at once.
+/// database's doorbell). On graceful shutdown it stops claiming, gives the batch in flight up to
+/// `shutdownGrace` to finish, then hands back every lease it still holds so that the next process
+/// takes those deliveries at once.
 public struct OutboxDispatcherService: Service {
     let dispatcher: OutboxDispatcher
     let pollInterval: Duration

@@ -12,7 +12,7 @@ public func buildRouter(store: any Store, tokens: any TokenStore, configuration:
                         webhooks: WebhookAdministration? = nil,
                         schedules: ScheduleAdministration? = nil) -> Router<PicketlineRequestContext> {
     let router = Router(context: PicketlineRequestContext.self)
-    if metrics != nil { router.add(middleware: MetricsMiddleware()) }
+    if metrics != nil { router.add(middleware: RequestMetrics()) }
     router.add(middleware: RequestLogger())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: TokenAuthenticator(tokens: tokens))

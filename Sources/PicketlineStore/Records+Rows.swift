@@ -121,32 +121,24 @@ extension OutboxEvent {
 }
 
 extension Database {
-    /// Inserts a new attendance (its `id` is ignored) and returns the id SQLite gave it.
-    func insertAttendance(_ attendance: Attendance) throws -> Int64 {
-        try cachedStatement(sql: """
-            INSERT INTO attendances (action_id, name, email, phone, consent_to_contact, status, waitlisted, attended,
-                                     checked_in_at, anonymised_at, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                attendance.actionID, attendance.name, attendance.email, attendance.phone, attendance.consentToContact,
-                attendance.status.rawValue, attendance.waitlisted, attendance.attended,
-                attendance.checkedInAt.map { RFC3339.databaseString(from: $0) },
-                attendance.anonymisedAt.map { RFC3339.databaseString(from: $0) },
-                RFC3339.databaseString(from: attendance.createdAt), RFC3339.databaseString(from: attendance.updatedAt),
-            ])
-        return lastInsertedRowID
-    }
-
     /// Appends an event to the outbox (its `id` is ignored) and returns its position.
     func insertOutboxEvent(_ event: OutboxEvent) throws -> Int64 {
-        try cachedStatement(sql: """
+        let statement = try BoundStatement(self, sql: """
             INSERT INTO outbox (event_id, type, occurred_at, subject_type, subject_id, action_id, campaign_id, payload,
                                 personal_data)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                event.eventID, event.type, RFC3339.databaseString(from: event.occurredAt), event.subjectType,
-                event.subjectID, event.actionID, event.campaignID, event.payload, event.personalData,
-            ])
+            """)
+        statement.reset()
+        statement.bind(1, event.eventID)
+        statement.bind(2, event.type)
+        statement.bind(3, RFC3339.databaseString(from: event.occurredAt))
+        statement.bind(4, event.subjectType)
+        statement.bind(5, event.subjectID)
+        statement.bind(6, event.actionID)
+        statement.bind(7, event.campaignID)
+        statement.bind(8, event.payload)
+        statement.bind(9, event.personalData)
+        try statement.run()
         return lastInsertedRowID
     }
 }

@@ -145,21 +145,40 @@ extension SQLiteStore {
 }
 
 extension Database {
-    /// The action with this id or slug.
     /// The action an id or a slug names (an id first, as `id(in:)` resolves references).
     func action(_ reference: String) throws -> Action {
-        try findAction(reference, select: "SELECT * FROM actions", as: ActionRecord.self).action
+        try findAction(reference) { key in
+            try ActionRecord.fetchOne(cachedStatement(sql: "SELECT * FROM actions WHERE \(key.column) = ?"), arguments: [key.value])
+        }.action
     }
 
-    /// An action by id or slug, read with `select` (which has no WHERE) as `Record`.
-    func findAction<Record: FetchableRecord>(_ reference: String, select: String, as: Record.Type) throws -> Record {
+    /// Finds the action a reference names: by id when it is a number and such an action exists,
+    /// else by slug (case-insensitive, surrounding spaces ignored). `lookup` reads one row by the
+    /// key it is given, or nil.
+    func findAction<Found>(_ reference: String, _ lookup: (ActionKey) throws -> Found?) throws -> Found {
         let trimmed = reference.trimmedWhitespace
-        if let id = Int64(trimmed), let record = try Record.fetchOne(cachedStatement(sql: select + " WHERE id = ?"), arguments: [id]) {
-            return record
-        }
-        if let record = try Record.fetchOne(cachedStatement(sql: select + " WHERE slug = ?"), arguments: [trimmed.lowercased()]) {
-            return record
-        }
+        if let id = Int64(trimmed), let found = try lookup(.id(id)) { return found }
+        if let found = try lookup(.slug(trimmed.lowercased())) { return found }
         throw PicketlineError.notFound(entity: "action", reference: reference)
+    }
+}
+
+/// How `findAction` looks an action up.
+enum ActionKey {
+    case id(Int64)
+    case slug(String)
+
+    var column: String {
+        switch self {
+        case .id: "id"
+        case .slug: "slug"
+        }
+    }
+
+    var value: any DatabaseValueConvertible {
+        switch self {
+        case .id(let id): id
+        case .slug(let slug): slug
+        }
     }
 }

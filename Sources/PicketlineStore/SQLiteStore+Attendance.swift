@@ -72,58 +72,57 @@ extension SQLiteStore {
             guard action.status != .cancelled else {
                 throw PicketlineError.conflict(field: "action", reason: "\(action.title) is cancelled")
             }
-            guard !action.isOver(at: now) else {
+            let stamp = RFC3339.databaseString(from: now)
+            guard action.closesAt > stamp else {
                 throw PicketlineError.conflict(field: "action", reason: "\(action.title) is over")
             }
-            // The id first: most RSVPs are new, and a single value is read without building a row.
+            // Most RSVPs are new. With an e-mail, the insert itself finds an earlier answer (the
+            // unique index on action and e-mail), so nothing is read first; a phone has no such
+            // index and is looked up.
             var existingID: Int64?
-            if let email = rsvp.email {
-                existingID = try Int64.fetchOne(
-                    db.cachedStatement(sql: "SELECT id FROM attendances WHERE action_id = ? AND email = ?"),
-                    arguments: [action.id, email])
-            } else if let phone = rsvp.phone {
-                existingID = try Int64.fetchOne(
-                    db.cachedStatement(sql: "SELECT id FROM attendances WHERE action_id = ? AND phone = ? AND email IS NULL"),
-                    arguments: [action.id, phone])
+            if rsvp.email == nil, let phone = rsvp.phone {
+                existingID = try db.attendanceID(action: action.id, phone: phone)
             }
-            let existing = try existingID.flatMap { try Attendance.fetchOne(db, key: $0) }
-            if var attendance = existing {
-                let before = attendance
-                attendance.name = rsvp.name
-                attendance.phone = rsvp.phone ?? attendance.phone
-                attendance.consentToContact = rsvp.consentToContact
-                attendance.status = rsvp.status
-                attendance.updatedAt = now
-                let hadPlace = before.status.holdsPlace && !before.waitlisted
-                if rsvp.status.holdsPlace && !hadPlace {
-                    attendance.waitlisted = try !db.hasFreePlace(actionID: action.id, capacity: action.capacity)
-                } else if !rsvp.status.holdsPlace {
-                    attendance.waitlisted = false
+            if existingID == nil {
+                let waitlisted = rsvp.status.holdsPlace ? try !db.hasFreePlace(actionID: action.id, capacity: action.capacity) : false
+                if let id = try db.insertAttendance(rsvp, actionID: action.id, waitlisted: waitlisted, stamp: stamp) {
+                    let attendance = Attendance(
+                        id: id, actionID: action.id, name: rsvp.name, email: rsvp.email, phone: rsvp.phone,
+                        consentToContact: rsvp.consentToContact, status: rsvp.status, waitlisted: waitlisted, attended: false,
+                        checkedInAt: nil, createdAt: now, updatedAt: now)
+                    try db.appendEvent(EventType.attendanceCreated, subject: "attendance", subjectID: id,
+                                       actionID: action.id, campaignID: action.campaignID, at: now,
+                                       payloadJSON: AttendancePayload(attendance).json,
+                                       personalDataJSON: AttendancePersonalData(attendance).json)
+                    return RSVPOutcome(attendance: attendance, created: true)
                 }
-                try db.saveAttendance(attendance, waitlistedBefore: before.waitlisted, at: now)
-                try db.appendEvent(EventType.attendanceUpdated, subject: "attendance", subjectID: attendance.id,
-                                   actionID: action.id, campaignID: action.campaignID, at: now,
-                                   payload: AttendancePayload(attendance, previousStatus: before.status),
-                                   personalData: AttendancePersonalData(attendance))
-                if hadPlace && !(attendance.status.holdsPlace) {
-                    try db.promoteWaitlisted(actionID: action.id, capacity: action.capacity, campaignID: action.campaignID, at: now)
-                }
-                return RSVPOutcome(attendance: try Attendance.fetchOne(db, key: attendance.id)!, created: false)
+                if let email = rsvp.email { existingID = try db.attendanceID(action: action.id, email: email) }
             }
-            let waitlisted = rsvp.status.holdsPlace ? try !db.hasFreePlace(actionID: action.id, capacity: action.capacity) : false
-            var attendance = Attendance(
-                id: 0, actionID: action.id, name: rsvp.name, email: rsvp.email, phone: rsvp.phone,
-                consentToContact: rsvp.consentToContact, status: rsvp.status, waitlisted: waitlisted, attended: false,
-                checkedInAt: nil, createdAt: now, updatedAt: now)
-            attendance.id = try db.insertAttendance(attendance)
-            if waitlisted {
-                try db.execute(sql: "UPDATE attendances SET waitlisted_at = ? WHERE id = ?", arguments: [now, attendance.id])
+            // The same person again: their answer is updated, the place they held kept or freed.
+            guard let existingID, var attendance = try Attendance.fetchOne(db, key: existingID) else {
+                throw PicketlineError.unavailable(detail: "an earlier RSVP to \(action.title) vanished during this one")
             }
-            try db.appendEvent(EventType.attendanceCreated, subject: "attendance", subjectID: attendance.id,
+            let before = attendance
+            attendance.name = rsvp.name
+            attendance.phone = rsvp.phone ?? attendance.phone
+            attendance.consentToContact = rsvp.consentToContact
+            attendance.status = rsvp.status
+            attendance.updatedAt = now
+            let hadPlace = before.status.holdsPlace && !before.waitlisted
+            if rsvp.status.holdsPlace && !hadPlace {
+                attendance.waitlisted = try !db.hasFreePlace(actionID: action.id, capacity: action.capacity)
+            } else if !rsvp.status.holdsPlace {
+                attendance.waitlisted = false
+            }
+            try db.saveAttendance(attendance, waitlistedBefore: before.waitlisted, at: now)
+            try db.appendEvent(EventType.attendanceUpdated, subject: "attendance", subjectID: attendance.id,
                                actionID: action.id, campaignID: action.campaignID, at: now,
-                               payloadJSON: AttendancePayload(attendance).json,
-                               personalDataJSON: AttendancePersonalData(attendance).json)
-            return RSVPOutcome(attendance: attendance, created: true)
+                               payload: AttendancePayload(attendance, previousStatus: before.status),
+                               personalData: AttendancePersonalData(attendance))
+            if hadPlace && !(attendance.status.holdsPlace) {
+                try db.promoteWaitlisted(actionID: action.id, capacity: action.capacity, campaignID: action.campaignID, at: now)
+            }
+            return RSVPOutcome(attendance: try Attendance.fetchOne(db, key: attendance.id)!, created: false)
         }
     }
 
@@ -256,7 +255,63 @@ extension Database {
     /// seven columns read by position, the closing time computed by SQLite. The whole action
     /// (26 columns, each found by name, two dates parsed) was an eighth of the writer's time per RSVP.
     func rsvpGate(_ reference: String) throws -> RSVPGate {
-        try findAction(reference, select: RSVPGate.select, as: RSVPGate.self)
+        try findAction(reference) { key in
+            let statement: BoundStatement
+            switch key {
+            case .id(let id):
+                statement = try BoundStatement(self, sql: RSVPGate.select + " WHERE id = ?")
+                statement.reset()
+                statement.bind(1, id)
+            case .slug(let slug):
+                statement = try BoundStatement(self, sql: RSVPGate.select + " WHERE slug = ?")
+                statement.reset()
+                statement.bind(1, slug)
+            }
+            defer { statement.reset() }
+            return try statement.next() ? try RSVPGate(statement) : nil
+        }
+    }
+
+    /// The RSVP given from this e-mail to the action, if any.
+    func attendanceID(action actionID: Int64, email: String) throws -> Int64? {
+        try singleID("SELECT id FROM attendances WHERE action_id = ? AND email = ?", actionID, email)
+    }
+
+    /// The RSVP given from this phone number, without an e-mail, to the action, if any.
+    func attendanceID(action actionID: Int64, phone: String) throws -> Int64? {
+        try singleID("SELECT id FROM attendances WHERE action_id = ? AND phone = ? AND email IS NULL", actionID, phone)
+    }
+
+    private func singleID(_ sql: String, _ actionID: Int64, _ text: String) throws -> Int64? {
+        let statement = try BoundStatement(self, sql: sql)
+        statement.reset()
+        defer { statement.reset() }
+        statement.bind(1, actionID)
+        statement.bind(2, text)
+        return try statement.next() ? statement.int64(0) : nil
+    }
+
+    /// Records a new RSVP and returns its id, or nil when this e-mail already answered for this
+    /// action (nothing is written then). `stamp` is the time in the stored text form.
+    func insertAttendance(_ rsvp: RSVP, actionID: Int64, waitlisted: Bool, stamp: String) throws -> Int64? {
+        let statement = try BoundStatement(self, sql: """
+            INSERT INTO attendances (action_id, name, email, phone, consent_to_contact, status, waitlisted, waitlisted_at,
+                                     attended, created_at, updated_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, FALSE, ?9, ?9)
+            ON CONFLICT (action_id, email) WHERE email IS NOT NULL DO NOTHING
+            """)
+        statement.reset()
+        statement.bind(1, actionID)
+        statement.bind(2, rsvp.name)
+        statement.bind(3, rsvp.email)
+        statement.bind(4, rsvp.phone)
+        statement.bind(5, rsvp.consentToContact)
+        statement.bind(6, rsvp.status.rawValue)
+        statement.bind(7, waitlisted)
+        statement.bind(8, waitlisted ? stamp : nil)
+        statement.bind(9, stamp)
+        try statement.run()
+        return statement.changes() == 1 ? lastInsertedRowID : nil
     }
 
     /// Writes an attendance, stamping `waitlisted_at` when it joins the waitlist.
@@ -297,7 +352,7 @@ extension Database {
 }
 
 /// The columns of an action an RSVP checks and records (`Database.rsvpGate`).
-struct RSVPGate: FetchableRecord {
+struct RSVPGate {
     /// Dates stay in their stored text form ("2022-01-08 12:00:00.000", UTC), which orders as the
     /// instants do: an action takes RSVPs until its end, or three hours after its start when it
     /// has no end.
@@ -316,17 +371,13 @@ struct RSVPGate: FetchableRecord {
     /// When the action stops taking RSVPs, in the stored text form.
     var closesAt: String
 
-    init(row: Row) throws {
-        id = try row.decode(Int64.self, atIndex: 0)
-        title = try row.decode(String.self, atIndex: 1)
-        status = try Row.stored(ActionStatus.self, try row.decode(String.self, atIndex: 2), column: "status")
-        visibility = try Row.stored(Visibility.self, try row.decode(String.self, atIndex: 3), column: "visibility")
-        capacity = try row.decode(Int?.self, atIndex: 4)
-        campaignID = try row.decode(Int64?.self, atIndex: 5)
-        closesAt = try row.decode(String.self, atIndex: 6)
-    }
-
-    func isOver(at now: Date) -> Bool {
-        closesAt <= RFC3339.databaseString(from: now)
+    init(_ row: BoundStatement) throws {
+        id = row.int64(0)
+        title = row.text(1) ?? ""
+        status = try Row.stored(ActionStatus.self, row.text(2) ?? "", column: "status")
+        visibility = try Row.stored(Visibility.self, row.text(3) ?? "", column: "visibility")
+        capacity = row.optionalInt64(4).map(Int.init)
+        campaignID = row.optionalInt64(5)
+        closesAt = row.text(6) ?? ""
     }
 }

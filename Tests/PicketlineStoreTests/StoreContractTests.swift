@@ -133,6 +133,24 @@ import PicketlineCore
     }
 
     @Test(arguments: StoreFactory.allCases)
+    func theSamePhoneWithoutAnEmailUpdatesTheEarlierRSVP(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.make(); defer { cleanup() }
+        let action = try await future(store, clock: clock, capacity: 1)
+        let first = try await store.rsvp(action: action.slug, RSVP(name: "Ada", phone: "+44 7700 900000"))
+        let again = try await store.rsvp(action: action.slug, RSVP(name: "Ada L", phone: "+44 7700 900000", status: .declined))
+        #expect(first.created && !again.created && again.attendance.id == first.attendance.id)
+        #expect(again.attendance.name == "Ada L" && again.attendance.status == .declined)
+        // The same phone with an e-mail is someone else's answer (answers are matched by e-mail
+        // first); the declined place went back, so this one is not waitlisted.
+        let withEmail = try await store.rsvp(action: action.slug, RSVP(name: "Bo", email: "bo@example.org", phone: "+44 7700 900000"))
+        #expect(withEmail.created && withEmail.attendance.id != first.attendance.id && !withEmail.attendance.waitlisted)
+        // A full action waitlists the next new answer.
+        let waiting = try await store.rsvp(action: action.slug, RSVP(name: "Cy", email: "cy@example.org"))
+        #expect(waiting.created && waiting.attendance.waitlisted)
+        #expect(try await store.attendances(action: action.slug).map(\.name) == ["Ada L", "Bo", "Cy"])
+    }
+
+    @Test(arguments: StoreFactory.allCases)
     func rsvpsBeyondCapacityAreWaitlistedAndPromotedInOrderWhenAPlaceFrees(_ factory: StoreFactory) async throws {
         let (store, clock, cleanup) = try factory.make(); defer { cleanup() }
         let action = try await future(store, clock: clock, capacity: 2)

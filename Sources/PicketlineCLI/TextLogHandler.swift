@@ -33,12 +33,18 @@ struct TextLogHandler: LogHandler {
         line += " "
         line += label
         line += " :"
-        let merged = LogOutput.merged(metadata, event.metadata)
-        for key in merged.keys.sorted() {
+        // The handler's metadata and the event's (which wins on a shared key), in key order: a
+        // small array sorted rather than a merged dictionary whose keys are sorted and looked up.
+        var fields: [(key: String, value: Logger.MetadataValue)] = []
+        fields.reserveCapacity(metadata.count + (event.metadata?.count ?? 0))
+        if let own = event.metadata { for (key, value) in own { fields.append((key, value)) } }
+        for (key, value) in metadata where event.metadata?[key] == nil { fields.append((key, value)) }
+        fields.sort { $0.key < $1.key }
+        for field in fields {
             line += " "
-            line += key
+            line += field.key
             line += "="
-            line += merged[key]!.description
+            if case .string(let text) = field.value { line += text } else { line += field.value.description }
         }
         line += " ["
         line += event.source

@@ -49,7 +49,7 @@ public struct JSONObjectWriter {
     public var string: String { String(decoding: finished(), as: UTF8.self) }
 
     /// Lower-case hex digits by value (also for `OutboxEvent.newEventID`).
-    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    public static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// A JSON string literal: quotes, backslashes and control characters escaped the way
     /// Foundation's encoder does; everything else (slashes, non-ASCII) as it is.

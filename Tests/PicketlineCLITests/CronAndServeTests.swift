@@ -85,7 +85,7 @@ import Testing
         #expect(output.contains("database closed"), "\(output)")
         // One access-log line per request: UTC time, level, label, sorted metadata, source, message.
         let access = output.split(separator: "\n").first { $0.contains(" path=/api/v1/actions ") }.map(String.init) ?? ""
-        let shape = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ info \S+ : hb\.request\.id=[0-9a-f]+ method=GET ms=\d+\.\d path=\/api\/v1\/actions request_id=[0-9a-f-]{36} status=200 \[PicketlineHTTP\] request/
+        let shape = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ info \S+ : method=GET ms=\d+\.\d path=\/api\/v1\/actions request_id=[0-9a-f-]{36} status=200 \[PicketlineHTTP\] request/
         #expect(access.wholeMatch(of: shape) != nil, "\(access)")
     }
 }

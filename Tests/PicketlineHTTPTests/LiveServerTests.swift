@@ -14,7 +14,12 @@ import Testing
             let first = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances",
                                               headers: [.contentType: "application/json"],
                                               json: #"{"name": "Live One", "email": "live1@example.org"}"#)
-            #expect(first.status == .created && first.headers[RequestLogger.header] != nil)
+            #expect(first.status == .created)
+            // Every response carries a request id: the client's own when it sent a sane one.
+            let uuidShape = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/
+            #expect(first.headers[RequestLogger.header]?.wholeMatch(of: uuidShape) != nil)
+            let chosen = try await client.call(.get, "/healthz", headers: [RequestLogger.header: "trace-42"])
+            #expect(chosen.headers[RequestLogger.header] == "trace-42")
             _ = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances", json: #"{"name": "Live Two", "phone": "+44 7700 900111"}"#)
             let third = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances", json: #"{"name": "Live Three", "email": "live3@example.org"}"#)
             #expect(third.status == .tooManyRequests)
@@ -27,5 +32,16 @@ import Testing
             let health = try await client.call(.get, "/healthz")
             #expect(health.status == .ok && health.body == #"{"status":"ok"}"#)
         }
+    }
+}
+
+@Suite struct RequestIDTests {
+    @Test func idsAreVersionFourUUIDsInLowerCaseAndDistinct() {
+        #expect(RequestIDs.format(0, 0) == "00000000-0000-4000-8000-000000000000")
+        #expect(RequestIDs.format(.max, .max) == "ffffffff-ffff-4fff-bfff-ffffffffffff")
+        #expect(RequestIDs.format(0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210) == "01234567-89ab-4def-bedc-ba9876543210")
+        let ids = (0..<10_000).map { _ in RequestIDs.next() }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { UUID(uuidString: $0) != nil && $0 == $0.lowercased() })
     }
 }

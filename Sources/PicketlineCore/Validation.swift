@@ -7,7 +7,7 @@ public enum Validation {
     public static func required(_ value: String, field: String, maxLength: Int = 500) throws -> String {
         let trimmed = value.trimmedWhitespace
         guard !trimmed.isEmpty else { throw PicketlineError.invalid(field: field, reason: "must not be empty") }
-        guard trimmed.count <= maxLength else {
+        guard trimmed.utf8.count <= maxLength || trimmed.count <= maxLength else {
             throw PicketlineError.invalid(field: field, reason: "must be at most \(maxLength) characters")
         }
         return trimmed
@@ -16,7 +16,8 @@ public enum Validation {
     /// Trims whitespace; an empty or nil value becomes nil.
     public static func optional(_ value: String?, field: String, maxLength: Int = 20_000) throws -> String? {
         guard let trimmed = value?.trimmedWhitespace, !trimmed.isEmpty else { return nil }
-        guard trimmed.count <= maxLength else {
+        // Counting characters walks grapheme clusters; no more bytes than the limit settles it first.
+        guard trimmed.utf8.count <= maxLength || trimmed.count <= maxLength else {
             throw PicketlineError.invalid(field: field, reason: "must be at most \(maxLength) characters")
         }
         return trimmed
@@ -25,11 +26,12 @@ public enum Validation {
     /// A practical e-mail check: one `@`, a non-empty local part, a dotted domain, no spaces.
     public static func email(_ value: String?, field: String) throws -> String? {
         guard let email = try optional(value, field: field, maxLength: 254) else { return nil }
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        let parts = email.utf8.split(separator: UInt8(ascii: "@"), omittingEmptySubsequences: false)
+        let dot = UInt8(ascii: ".")
+        // By byte: `Substring.contains(".")` goes through Foundation's string search.
         let valid = parts.count == 2
             && !parts[0].isEmpty
-            && parts[1].contains(".")
-            && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
+            && parts[1].contains(dot) && parts[1].first != dot && parts[1].last != dot
             && !email.unicodeScalars.contains(where: Self.forbiddenInEmail)
         guard valid else { throw PicketlineError.invalid(field: field, reason: "\(email.debugDescription) is not an e-mail address") }
         return email.lowercased()
@@ -118,12 +120,23 @@ public func slugify(_ text: String, maxLength: Int = 80) -> String {
 
 extension String {
     /// Without leading and trailing whitespace and newlines. Most values have none, and checking
-    /// the two ends first skips Foundation's trimming, which showed in profiles of every RSVP.
+    /// the two ends first skips Foundation's trimming, which showed in profiles of every RSVP;
+    /// ends that are ASCII are checked by byte, without `CharacterSet`.
     public var trimmedWhitespace: String {
+        if let first = utf8.first, let last = utf8.last, first < 0x80, last < 0x80,
+           !Self.isASCIIWhitespace(first), !Self.isASCIIWhitespace(last) {
+            return self
+        }
         let set = CharacterSet.whitespacesAndNewlines
         guard let first = unicodeScalars.first, let last = unicodeScalars.last, !set.contains(first), !set.contains(last) else {
             return trimmingCharacters(in: .whitespacesAndNewlines)
         }
         return self
+    }
+
+    /// Tab, line feed, vertical tab, form feed, carriage return and space: the ASCII members of
+    /// `CharacterSet.whitespacesAndNewlines`.
+    private static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (0x09...0x0D).contains(byte)
     }
 }

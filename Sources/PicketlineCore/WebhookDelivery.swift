@@ -173,7 +173,8 @@ public protocol DeliveryStore: Sendable {
 
     // Dispatch
     /// Turns up to `limit` outbox events not yet seen into deliveries for the subscriptions that
-    /// want them, advancing a cursor in the same transaction.
+    /// want them, advancing a cursor in the same transaction. With no active subscription there is
+    /// nothing to make, and the cursor passes every new event at once (the count says how many).
     func expandOutbox(limit: Int) async throws -> OutboxExpansion
     /// Claims up to `limit` due deliveries of active subscriptions for `owner` until now + `lease`.
     func claimDueDeliveries(owner: String, limit: Int, lease: TimeInterval) async throws -> [ClaimedDelivery]

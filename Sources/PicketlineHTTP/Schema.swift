@@ -114,7 +114,9 @@ struct BodySchema: Sendable {
     /// The first thing wrong with `object` (unknown, missing, null or mistyped field), or nil.
     func problem(_ object: [String: Any], path: String, components: [String: Schema]) -> SchemaProblem? {
         func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-        for key in object.keys.sorted() where field(key) == nil {
+        // The first unknown field in key order, so that the answer does not depend on hashing;
+        // the keys are sorted only when there is one.
+        if object.keys.contains(where: { field($0) == nil }), let key = object.keys.sorted().first(where: { field($0) == nil }) {
             return SchemaProblem(field: name(key), message: "\(name(key)): unknown field; allowed: \(fields.map(\.name).joined(separator: ", "))")
         }
         for field in fields {

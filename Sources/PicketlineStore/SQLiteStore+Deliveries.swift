@@ -299,6 +299,19 @@ extension Database {
     func expandOutbox(events limit: Int, deliveries budget: Int, at now: Date, leasingTo lease: (owner: String, expiry: Date)?) throws
         -> (expansion: OutboxExpansion, leased: [(delivery: WebhookDelivery, event: OutboxEvent)]) {
         let (cursor, partial) = try expansionPosition()
+        // No subscription, nothing to make: the cursor moves past the new events without reading
+        // them (every RSVP is an event, and serve's dispatcher looked at each one).
+        if partial == nil, try !(Bool.fetchOne(cachedStatement(sql: DeliveryRows.anyActiveSubscriptionSQL),
+                                               arguments: [SubscriptionState.active.rawValue]) ?? false) {
+            guard let passed = try Row.fetchOne(cachedStatement(sql: "SELECT COUNT(*), MAX(id) FROM outbox WHERE id > ?"),
+                                                arguments: [cursor]),
+                  let newest: Int64 = passed[1] else { return (OutboxExpansion(events: 0, deliveries: 0), []) }
+            try execute(sql: """
+                INSERT INTO dispatch_cursors (name, position) VALUES (?, ?)
+                ON CONFLICT (name) DO UPDATE SET position = excluded.position
+                """, arguments: [SQLiteStore.webhookCursor, newest])
+            return (OutboxExpansion(events: passed[0], deliveries: 0), [])
+        }
         let events = try OutboxEvent.fetchAll(
             cachedStatement(sql: "SELECT \(DeliveryRows.eventColumns) FROM outbox WHERE id > ? ORDER BY id LIMIT ?"),
             arguments: [cursor, max(1, limit)])

@@ -80,6 +80,20 @@ extension StoreFactory {
     }
 
     @Test(arguments: StoreFactory.allCases)
+    func withoutSubscriptionsExpansionPassesEveryNewEventAndLaterOnesStillGoOut(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
+        let picket = try await action(store, clock)
+        for index in 0..<3 { _ = try await store.rsvp(action: picket.slug, RSVP(name: "N\(index)", email: "n\(index)@example.org")) }
+        // Past all four events at once (more than the limit asks for), and nothing is made.
+        #expect(try await store.expandOutbox(limit: 2) == OutboxExpansion(events: 4, deliveries: 0))
+        #expect(try await store.expandOutbox(limit: 2) == OutboxExpansion(events: 0, deliveries: 0))
+        let subscription = try await subscribe(store)
+        _ = try await store.createCallout(action: picket.slug, message: "All out!")
+        #expect(try await store.expandOutbox(limit: 100) == OutboxExpansion(events: 1, deliveries: 1))
+        #expect(try await store.deliveries(DeliveryFilter()).map(\.subscriptionID) == [subscription.id])
+    }
+
+    @Test(arguments: StoreFactory.allCases)
     func eachEventBecomesOneDeliveryPerMatchingSubscriptionExactlyOnce(_ factory: StoreFactory) async throws {
         let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
         let before = try await action(store, clock)

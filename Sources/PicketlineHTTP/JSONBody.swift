@@ -33,9 +33,8 @@ enum JSONBody {
         let buffer: ByteBuffer
         do { buffer = try await request.collectBody(upTo: limit) } catch is NIOTooManyBytesError { throw APIError.tooLarge }
         guard buffer.readableBytes > 0 else { throw APIError.badRequest(nil, "the request needs a JSON object body") }
-        let data = Data(buffer.readableBytesView)
         let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
+        do { parsed = try buffer.withUnsafeReadableBytes { try JSONReader.value(in: $0) } } catch {
             throw APIError.badRequest(nil, "the body is not valid JSON")
         }
         guard let dictionary = parsed as? [String: Any] else { throw APIError.badRequest(nil, "the body must be a JSON object") }

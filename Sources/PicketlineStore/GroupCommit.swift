@@ -80,21 +80,33 @@ final class GroupCommit: @unchecked Sendable {
                 return batch
             }
             if batch.isEmpty { return }
+            var taken = batch
             do {
                 try pool.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
-                        for job in batch {
-                            job.run(db)
-                            // Some errors (a full disk, an interrupt) end the whole transaction:
-                            // the jobs before this one are lost too, so the batch fails as one.
-                            guard db.isInsideTransaction else { throw GroupCommitError.transactionAborted }
+                        var next = batch
+                        while !next.isEmpty {
+                            for job in next {
+                                job.run(db)
+                                // Some errors (a full disk, an interrupt) end the whole transaction:
+                                // the jobs before this one are lost too, so the batch fails as one.
+                                guard db.isInsideTransaction else { throw GroupCommitError.transactionAborted }
+                            }
+                            // Writes that arrived meanwhile join this transaction instead of waiting
+                            // for its commit and then paying for their own.
+                            next = lock.withLock {
+                                let more = Array(pending.prefix(max(0, maximumBatch - taken.count)))
+                                pending.removeFirst(more.count)
+                                return more
+                            }
+                            taken += next
                         }
                         return .commit
                     }
                 }
-                for job in batch { job.finish(nil) }
+                for job in taken { job.finish(nil) }
             } catch {
-                for job in batch { job.finish(error) }
+                for job in taken { job.finish(error) }
             }
         }
     }

@@ -37,6 +37,7 @@ public struct Configuration: Sendable, Equatable {
         ("http.max_body_bytes", "PICKETLINE_HTTP_MAX_BODY_BYTES"),
         ("http.public_writes_per_minute", "PICKETLINE_HTTP_PUBLIC_WRITES_PER_MINUTE"),
         ("http.public_base_url", "PICKETLINE_HTTP_PUBLIC_BASE_URL"),
+        ("http.event_loops", "PICKETLINE_HTTP_EVENT_LOOPS"),
     ] + WebhookSettings.keys + SchedulerSettings.keys
 
     /// Sets one key from its text; the error names the key and, when known, the file line.
@@ -70,6 +71,9 @@ public struct Configuration: Sendable, Equatable {
         case "http.public_writes_per_minute":
             guard let limit = Int(value), limit >= 1 else { throw bad("must be a whole number, at least 1") }
             http.publicWritesPerMinute = limit
+        case "http.event_loops":
+            guard let loops = Int(value), (1...256).contains(loops) else { throw bad("must be a whole number from 1 to 256") }
+            http.eventLoops = loops
         case "http.public_base_url":
             guard let url = URL(string: value), url.scheme == "http" || url.scheme == "https", url.host != nil else {
                 throw bad("must be an http(s) URL")

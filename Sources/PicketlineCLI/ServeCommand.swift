@@ -7,6 +7,7 @@ import PicketlineHTTP
 import PicketlineScheduler
 import PicketlineStore
 import Metrics
+import NIOPosix
 import Prometheus
 import PicketlineWebhooks
 import ServiceLifecycle
@@ -68,10 +69,12 @@ struct ServeCommand: AsyncParsableCommand {
         let dispatcher = configuration.dispatcherService(store: store, logger: logger)
         // A call-out sent through the API goes out at once, not at the dispatcher's next poll.
         let webhooks = configuration.webhookAdministration(store: store, dispatchNow: { dispatcher.wake() })
-        let app = buildApplication(store: store, tokens: store, configuration: configuration.http, logger: logger,
+        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.http.eventLoops)
+        let app = buildApplication(store: store, tokens: store, configuration: configuration.http, eventLoops: eventLoops, logger: logger,
                                    readiness: readiness, metrics: metrics, webhooks: webhooks, schedules: schedules)
         logger.info("serving", metadata: ["address": "\(configuration.http.host):\(configuration.http.port)",
-                                           "database": "\(configuration.databasePath)"])
+                                           "database": "\(configuration.databasePath)",
+                                           "event_loops": "\(configuration.http.eventLoops)"])
         let scheduler = SchedulerService(engine: engine,
                                          logger: logger)
         // What an admin command commits meanwhile (a call-out, an action moved, a schedule added)
@@ -83,6 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
         defer { doorbell?.cancel() }
         let group = ServiceGroup(configuration: .init(services: [app, dispatcher, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        try? await eventLoops.shutdownGracefully()
         try? store.close()
         logger.info("stopped; database closed")
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import PicketlineCore
 
 /// Builds the router: error mapping, authentication, then every route of `APIService` with its
@@ -57,8 +58,10 @@ public func buildRouter(store: any Store, tokens: any TokenStore, configuration:
     return router
 }
 
-/// The HTTP application `picketline serve` runs; graceful shutdown comes from the service group.
+/// The HTTP application `picketline serve` runs on `eventLoops` (see `HTTPConfiguration.eventLoops`);
+/// graceful shutdown comes from the service group.
 public func buildApplication(store: any Store, tokens: any TokenStore, configuration: HTTPConfiguration,
+                             eventLoops: any EventLoopGroup,
                              logger: Logger, readiness: @escaping @Sendable () async -> String?,
                              metrics: (@Sendable () async -> String)? = nil,
                              webhooks: WebhookAdministration? = nil,
@@ -68,5 +71,6 @@ public func buildApplication(store: any Store, tokens: any TokenStore, configura
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Picketline"),
+        eventLoopGroupProvider: .shared(eventLoops),
         logger: logger)
 }

@@ -26,7 +26,8 @@ import Testing
         let process = Process()
         process.executableURL = BinaryRunner.executable
         process.arguments = ["serve", "--database", cli.database, "--port", String(port)]
-        process.environment = ["PATH": "/usr/bin:/bin", "PICKETLINE_WEBHOOKS_ALLOW_CIDRS": "127.0.0.1/32"]
+        process.environment = ["PATH": "/usr/bin:/bin", "PICKETLINE_WEBHOOKS_ALLOW_CIDRS": "127.0.0.1/32",
+                               "PICKETLINE_HTTP_EVENT_LOOPS": "2"]
         process.currentDirectoryURL = cli.directory
         let log = Pipe()
         process.standardError = log
@@ -83,6 +84,7 @@ import Testing
         #expect(process.terminationStatus == 0)
         let output = early + String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(output.contains("database closed"), "\(output)")
+        #expect(output.contains("event_loops=2") && output.contains("serving"), "\(output)")
         // One access-log line per request: UTC time, level, label, sorted metadata, source, message.
         let access = output.split(separator: "\n").first { $0.contains(" path=/api/v1/actions ") }.map(String.init) ?? ""
         let shape = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ info \S+ : method=GET ms=\d+\.\d path=\/api\/v1\/actions request_id=[0-9a-f-]{36} status=200 \[PicketlineHTTP\] request/
@@ -108,9 +110,12 @@ import Testing
     @Test func configCheckValidatesAndPrintsTheEffectiveSettings() throws {
         let cli = try BinaryRunner(); defer { cli.remove() }
         let good = cli.directory.appendingPathComponent("good.toml")
-        try "[http]\nport = 9000\n".write(to: good, atomically: true, encoding: .utf8)
+        try "[http]\nport = 9000\nevent_loops = 3\n".write(to: good, atomically: true, encoding: .utf8)
         let ok = try cli.run(["config", "check", "--config", good.path], database: false, environment: ["PICKETLINE_LOG_LEVEL": "debug"])
         #expect(ok.status == 0 && ok.stdout.contains("http.port = 9000") && ok.stdout.contains("log.level = debug"))
+        #expect(ok.stdout.contains("http.event_loops = 3"))
+        let noLoops = try cli.run(["config", "check"], database: false, environment: ["PICKETLINE_HTTP_EVENT_LOOPS": "0"])
+        #expect(noLoops.status == 1 && noLoops.stderr.contains("http.event_loops") && noLoops.stderr.contains("PICKETLINE_HTTP_EVENT_LOOPS"))
         #expect(ok.stdout.contains("webhooks.max_per_host = 8") && ok.stdout.contains("reminders.default_offsets = 24h before, 1h before"))
         let bad = cli.directory.appendingPathComponent("bad.toml")
         try "[http]\nport = ninety\n".write(to: bad, atomically: true, encoding: .utf8)

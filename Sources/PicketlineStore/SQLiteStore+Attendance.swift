@@ -256,16 +256,11 @@ extension Database {
     /// (26 columns, each found by name, two dates parsed) was an eighth of the writer's time per RSVP.
     func rsvpGate(_ reference: String) throws -> RSVPGate {
         try findAction(reference) { key in
-            let statement: BoundStatement
+            let statement = try BoundStatement(self, sql: RSVPGate.select + " WHERE \(key.column) = ?")
+            statement.reset()
             switch key {
-            case .id(let id):
-                statement = try BoundStatement(self, sql: RSVPGate.select + " WHERE id = ?")
-                statement.reset()
-                statement.bind(1, id)
-            case .slug(let slug):
-                statement = try BoundStatement(self, sql: RSVPGate.select + " WHERE slug = ?")
-                statement.reset()
-                statement.bind(1, slug)
+            case .id(let id): statement.bind(1, id)
+            case .slug(let slug): statement.bind(1, slug)
             }
             defer { statement.reset() }
             return try statement.next() ? try RSVPGate(statement) : nil

@@ -86,6 +86,53 @@ import PicketlineCore
         try store.close()
     }
 
+    @Test func v5RebuildsAttendancesAndTheOutboxWithoutAutoincrementKeepingEveryRowAndReference() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("picketline-v5-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("old.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try Migrations.migrator.migrate(old, upTo: "v4-open-deliveries-by-subscription")
+        try old.close()
+        // Data written by this code on the v4 schema: RSVPs, their events, a delivery of one.
+        let before = try SQLiteStore(path: path, migrate: false)
+        let action = try await before.createAction(ActionDraft(
+            title: "Picket", startsAt: Date().addingTimeInterval(86_400), timeZone: "Europe/London", status: .confirmed))
+        for name in ["ada", "bo", "cy"] { _ = try await before.rsvp(action: action.slug, RSVP(name: name, email: "\(name)@example.org")) }
+        _ = try await before.createSubscription(WebhookSubscriptionDraft(url: "https://hooks.example.org/a", eventTypes: ["*"]),
+                                                secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        _ = try await before.createCallout(action: action.slug, message: "All out!")
+        _ = try await before.expandOutbox(limit: 100)
+        let attendancesBefore = try await before.attendances(action: action.slug)
+        let eventsBefore = try await before.outboxEvents(after: 0, limit: 100)
+        let deliveriesBefore = try await before.deliveries(DeliveryFilter())
+        try before.close()
+
+        let store = try SQLiteStore(path: path)
+        let tables = try await store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ('attendances', 'outbox')")
+        }
+        #expect(tables.count == 2 && tables.allSatisfy { !$0.contains("AUTOINCREMENT") })
+        #expect(try await store.attendances(action: action.slug) == attendancesBefore)
+        #expect(try await store.outboxEvents(after: 0, limit: 100) == eventsBefore)
+        #expect(try await store.deliveries(DeliveryFilter()) == deliveriesBefore && deliveriesBefore.count == 1)
+        let indexes = try await store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('attendances', 'outbox')")
+        }
+        #expect(Set(indexes).isSuperset(of: ["attendances_action", "attendances_action_email"]) && indexes.count == 3)
+        // The deliveries' foreign key still names the outbox, and ids go on from the last one.
+        let reference = try await store.pool.read { db in
+            try String.fetchOne(db, sql: "SELECT \"table\" FROM pragma_foreign_key_list('webhook_deliveries') WHERE \"from\" = 'outbox_id'")
+        }
+        #expect(reference == "outbox")
+        let next = try await store.rsvp(action: action.slug, RSVP(name: "Di", email: "di@example.org"))
+        #expect(next.created && next.attendance.id == attendancesBefore.map(\.id).max()! + 1)
+        #expect(try await store.outboxEvents(after: eventsBefore.last!.id, limit: 10).map(\.type) == ["attendance.created"])
+        // The same e-mail again is still one RSVP: the unique index came back.
+        #expect(try await !store.rsvp(action: action.slug, RSVP(name: "Ada L", email: "ada@example.org")).created)
+        try store.close()
+    }
+
     @Test func reopeningTheFileKeepsEverythingAndMigratesNothingTwice() async throws {
         let fixture = try StoreFixture(); defer { fixture.remove() }
         let action = try await fixture.upcomingAction()

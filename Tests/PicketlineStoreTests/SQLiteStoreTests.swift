@@ -61,13 +61,20 @@ import PicketlineCore
         #expect(status.applied == status.known && !status.known.isEmpty)
     }
 
-    @Test func aDatabaseFromBeforeV4IndexesOnlyOpenDeliveriesBySubscription() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("picketline-v4-\(UUID().uuidString)")
+    /// A database file in a directory of its own, migrated only up to `migration`; the directory
+    /// goes with `remove`.
+    private func databaseMigrated(upTo migration: String) throws -> (path: String, old: DatabaseQueue, remove: () -> Void) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("picketline-old-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("old.sqlite").path
         let old = try DatabaseQueue(path: path)
-        try Migrations.migrator.migrate(old, upTo: "v3-scheduler")
+        try Migrations.migrator.migrate(old, upTo: migration)
+        return (path, old, { try? FileManager.default.removeItem(at: directory) })
+    }
+
+    @Test func aDatabaseFromBeforeV4IndexesOnlyOpenDeliveriesBySubscription() throws {
+        let (path, old, remove) = try databaseMigrated(upTo: "v3-scheduler")
+        defer { remove() }
         let indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'webhook_deliveries'"
         #expect(try old.read { db in try String.fetchAll(db, sql: indexes) }.contains("webhook_deliveries_subscription"))
         try old.close()
@@ -87,12 +94,8 @@ import PicketlineCore
     }
 
     @Test func v5RebuildsAttendancesAndTheOutboxWithoutAutoincrementKeepingEveryRowAndReference() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("picketline-v5-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("old.sqlite").path
-        let old = try DatabaseQueue(path: path)
-        try Migrations.migrator.migrate(old, upTo: "v4-open-deliveries-by-subscription")
+        let (path, old, remove) = try databaseMigrated(upTo: "v4-open-deliveries-by-subscription")
+        defer { remove() }
         try old.close()
         // Data written by this code on the v4 schema: RSVPs, their events, a delivery of one.
         let before = try SQLiteStore(path: path, migrate: false)

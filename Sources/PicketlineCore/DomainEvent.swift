@@ -154,8 +154,8 @@ public struct AnyCodingKey: CodingKey {
 }
 
 /// Bytes from the kernel's generator in one system call (`getentropy`, which is `getrandom`).
-/// The standard library's `SystemRandomNumberGenerator` makes one call per 8 bytes: four system
-/// calls per RSVP for its request id and its event id instead of two.
+/// The standard library's `SystemRandomNumberGenerator` makes one call per 8 bytes: two system
+/// calls for an event id's random part instead of one.
 public enum SystemRandom {
     /// Fills `buffer` (at most 256 bytes, `getentropy`'s limit).
     public static func fill(_ buffer: UnsafeMutableRawBufferPointer) {
@@ -164,19 +164,5 @@ public enum SystemRandom {
         // It fails only without kernel support (before Linux 3.17); fall back to the standard library.
         var generator = SystemRandomNumberGenerator()
         for index in buffer.indices { buffer[index] = generator.next() }
-    }
-}
-
-extension UUID {
-    /// A random (version 4) UUID from the system generator, without Foundation's file reads.
-    public static func random() -> UUID {
-        var bytes = (UInt64(0), UInt64(0))
-        withUnsafeMutableBytes(of: &bytes) { SystemRandom.fill($0) }
-        return withUnsafeMutableBytes(of: &bytes) { raw in
-            raw[6] = (raw[6] & 0x0F) | 0x40  // version 4
-            raw[8] = (raw[8] & 0x3F) | 0x80  // RFC 4122 variant
-            return UUID(uuid: (raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[7],
-                               raw[8], raw[9], raw[10], raw[11], raw[12], raw[13], raw[14], raw[15]))
-        }
     }
 }

@@ -80,20 +80,6 @@ public struct OutboxDispatcher: Sendable {
 
     // MARK: Cycles
 
-    /// Expands every outbox event not yet seen; returns the deliveries made.
-    @discardableResult
-    public func expandAll() async throws -> Int {
-        var made = 0
-        // Bounded: each round moves the cursor forward by up to `expansionBatch` events.
-        for _ in 0..<10_000 {
-            let expansion = try await store.expandOutbox(limit: settings.expansionBatch)
-            made += expansion.deliveries
-            if expansion.events < settings.expansionBatch { break }
-        }
-        if made > 0 { logger.debug("deliveries made", metadata: ["count": "\(made)"]) }
-        return made
-    }
-
     /// Claims a batch of due deliveries and sends it, recording attempts as they finish; with
     /// `maxBatches` above one, the next batch is claimed while the previous one is in flight (as
     /// `drain` does), up to that many. When `abandonWhen` returns before the work is done, what
@@ -417,18 +403,18 @@ private final class InFlight: Sendable {
 
     /// Called by the transport, once per request.
     func finished(_ response: WebhookResponse) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.arrived.append(response)
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
+        notify { $0.arrived.append(response) }
     }
 
     /// Called once per claim started, with the batch or the error.
     func claimed(_ result: Result<[ClaimedDelivery], any Error>) {
+        notify { $0.claim = result }
+    }
+
+    /// Applies `change` and wakes the call waiting in `wait()`, if any.
+    private func notify(_ change: (inout State) -> Void) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.claim = result
+            change(&state)
             defer { state.waiter = nil }
             return state.waiter
         }
@@ -444,12 +430,7 @@ private final class InFlight: Sendable {
     }
 
     func abandon() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.abandoned = true
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
+        notify { $0.abandoned = true }
     }
 
     var isAbandoned: Bool { state.withLock { $0.abandoned } }

@@ -8,16 +8,6 @@ import Testing
         #expect(text.trimmedWhitespace == text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    @Test func randomUUIDsAreVersion4() {
-        let ids = (0..<1_000).map { _ in UUID.random() }
-        #expect(Set(ids).count == ids.count)
-        for id in ids.prefix(50) {
-            let text = id.uuidString.lowercased()
-            #expect(Array(text)[14] == "4" && "89ab".contains(Array(text)[19]))
-            #expect(UUID(uuidString: text) == id)
-        }
-    }
-
     @Test func systemRandomFillsEveryByteOfABuffer() {
         // 256 bytes (getentropy's most), eight times: a byte left unfilled stays zero in every
         // try, while a filled one is zero in all eight with odds of 256⁻⁸.

@@ -95,9 +95,6 @@ enum DeliveryRows {
     }
 
     /// The scope of every active subscription (with an id above `first`), oldest first.
-    /// Whether any subscription is in the given state (bound: the active one).
-    static let anyActiveSubscriptionSQL = "SELECT EXISTS (SELECT 1 FROM webhook_subscriptions WHERE state = ?)"
-
     static func activeScopes(_ db: Database, after first: Int64 = 0) throws -> [Scope] {
         var lists = EventTypeLists()
         var result: [Scope] = []

@@ -299,17 +299,15 @@ extension Database {
     func expandOutbox(events limit: Int, deliveries budget: Int, at now: Date, leasingTo lease: (owner: String, expiry: Date)?) throws
         -> (expansion: OutboxExpansion, leased: [(delivery: WebhookDelivery, event: OutboxEvent)]) {
         let (cursor, partial) = try expansionPosition()
-        // No subscription, nothing to make: the cursor moves past the new events without reading
-        // them (every RSVP is an event, and serve's dispatcher looked at each one).
-        if partial == nil, try !(Bool.fetchOne(cachedStatement(sql: DeliveryRows.anyActiveSubscriptionSQL),
-                                               arguments: [SubscriptionState.active.rawValue]) ?? false) {
+        // With nothing part-way, every active subscription is read now; with none, nothing is to
+        // be made: the cursor moves past the new events without reading them (every RSVP is an
+        // event, and serve's dispatcher looked at each one).
+        let allScopes = partial == nil ? try DeliveryRows.activeScopes(self) : nil
+        if allScopes?.isEmpty == true {
             guard let passed = try Row.fetchOne(cachedStatement(sql: "SELECT COUNT(*), MAX(id) FROM outbox WHERE id > ?"),
                                                 arguments: [cursor]),
                   let newest: Int64 = passed[1] else { return (OutboxExpansion(events: 0, deliveries: 0), []) }
-            try execute(sql: """
-                INSERT INTO dispatch_cursors (name, position) VALUES (?, ?)
-                ON CONFLICT (name) DO UPDATE SET position = excluded.position
-                """, arguments: [SQLiteStore.webhookCursor, newest])
+            try setDispatchCursor(SQLiteStore.webhookCursor, newest)
             return (OutboxExpansion(events: passed[0], deliveries: 0), [])
         }
         let events = try OutboxEvent.fetchAll(
@@ -319,23 +317,13 @@ extension Database {
         // Only the event left part-way to go on with: the subscriptions it was already looked at
         // for need not be read again (a large fan-out reads its subscriptions once, not per round).
         let resume = events.count == 1 && partial?.event == events[0].id ? partial?.subscription ?? 0 : 0
-        let scopes = try DeliveryRows.activeScopes(self, after: resume)
+        let scopes = try allScopes ?? DeliveryRows.activeScopes(self, after: resume)
         var made = 0
         var expanded = 0
         var leased: [(delivery: WebhookDelivery, event: OutboxEvent)] = []
         let nowText = RFC3339.databaseString(from: now)
         let insert = try BoundStatement(self, sql: lease == nil ? Self.insertDeliverySQL : Self.insertLeasedDeliverySQL)
         let expiryText = lease.map { RFC3339.databaseString(from: $0.expiry) }
-        let setCursor = try BoundStatement(self, sql: """
-            INSERT INTO dispatch_cursors (name, position) VALUES (?, ?)
-            ON CONFLICT (name) DO UPDATE SET position = excluded.position
-            """)
-        func save(_ name: String, _ position: Int64) throws {
-            setCursor.reset()
-            setCursor.bind(1, name)
-            setCursor.bind(2, position)
-            try setCursor.run()
-        }
         for event in events {
             // A test event has its one delivery already; nothing else may receive it.
             if event.type != EventType.webhookTest {
@@ -344,9 +332,9 @@ extension Database {
                 for scope in scopes where scope.id > resumeAfter {
                     if made >= budget {
                         // Part-way: the events before this one are done; remember where this one stands.
-                        if let last = events.prefix(expanded).last { try save(SQLiteStore.webhookCursor, last.id) }
-                        try save(SQLiteStore.partialEventCursor, event.id)
-                        try save(SQLiteStore.partialSubscriptionCursor, scope.id - 1)
+                        if let last = events.prefix(expanded).last { try setDispatchCursor(SQLiteStore.webhookCursor, last.id) }
+                        try setDispatchCursor(SQLiteStore.partialEventCursor, event.id)
+                        try setDispatchCursor(SQLiteStore.partialSubscriptionCursor, scope.id - 1)
                         return (OutboxExpansion(events: expanded, deliveries: made, partial: true), leased)
                     }
                     let wantsType = typeMatches.match(scope.eventTypesText) { scope.eventTypes }
@@ -375,12 +363,24 @@ extension Database {
             }
             expanded += 1
         }
-        try save(SQLiteStore.webhookCursor, events[events.count - 1].id)
+        try setDispatchCursor(SQLiteStore.webhookCursor, events[events.count - 1].id)
         if partial != nil {
             try execute(sql: "DELETE FROM dispatch_cursors WHERE name IN (?, ?)",
                         arguments: [SQLiteStore.partialEventCursor, SQLiteStore.partialSubscriptionCursor])
         }
         return (OutboxExpansion(events: expanded, deliveries: made), leased)
+    }
+
+    /// Sets one of the positions kept in `dispatch_cursors`.
+    private func setDispatchCursor(_ name: String, _ position: Int64) throws {
+        let statement = try BoundStatement(self, sql: """
+            INSERT INTO dispatch_cursors (name, position) VALUES (?, ?)
+            ON CONFLICT (name) DO UPDATE SET position = excluded.position
+            """)
+        statement.reset()
+        statement.bind(1, name)
+        statement.bind(2, position)
+        try statement.run()
     }
 
     /// Where expansion stands, in one read of `dispatch_cursors`: the outbox position up to which

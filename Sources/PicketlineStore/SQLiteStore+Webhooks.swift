@@ -209,17 +209,11 @@ extension SQLiteStore: DeliveryStore, CalloutStore {
             }
             var states: [CalloutDeliveryState] = []
             try db.forEachRecipient(of: event, made: { bySubscription[$0] }) { id, url, format, delivery in
-                if let delivery {
-                    states.append(CalloutDeliveryState(
-                        subscriptionID: id, subscriptionHost: WebhookSubscription.host(of: url), format: format,
-                        deliveryID: delivery.id, status: delivery.status, attempts: delivery.attempts,
-                        lastStatusCode: delivery.lastStatusCode, lastError: delivery.lastError, deliveredAt: delivery.deliveredAt))
-                } else {
-                    // Not yet expanded by the dispatcher, but it will be.
-                    states.append(CalloutDeliveryState(
-                        subscriptionID: id, subscriptionHost: WebhookSubscription.host(of: url), format: format,
-                        deliveryID: nil, status: .pending, attempts: 0, lastStatusCode: nil, lastError: nil, deliveredAt: nil))
-                }
+                // Without a delivery: not yet expanded by the dispatcher, but it will be.
+                states.append(CalloutDeliveryState(
+                    subscriptionID: id, subscriptionHost: WebhookSubscription.host(of: url), format: format,
+                    deliveryID: delivery?.id, status: delivery?.status ?? .pending, attempts: delivery?.attempts ?? 0,
+                    lastStatusCode: delivery?.lastStatusCode, lastError: delivery?.lastError, deliveredAt: delivery?.deliveredAt))
             }
             return CalloutStatus(callout: callout, eventID: event.eventID, deliveries: states)
         }

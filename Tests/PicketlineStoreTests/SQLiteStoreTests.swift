@@ -234,3 +234,63 @@ import PicketlineCore
         #expect(try fixture.store.changeVersion() == settled)
     }
 }
+
+@Suite struct GroupCommitTests {
+    /// Which transaction each write ran in, numbered by the commits before it.
+    final class Ledger: @unchecked Sendable {
+        // `lock` guards everything below; the writes run on the writer queue, the checks on the test's task.
+        private let lock = NSLock()
+        private var commits = 0
+        private var hooked = false
+        private var transactions: [Int] = []
+
+        func record(_ db: Database) {
+            lock.withLock {
+                transactions.append(commits)
+                guard !hooked else { return }
+                hooked = true
+                db.afterNextTransaction(onCommit: { _ in self.lock.withLock { self.commits += 1; self.hooked = false } })
+            }
+        }
+
+        /// How many writes each transaction took, in commit order.
+        var sizes: [Int] {
+            lock.withLock { Dictionary(grouping: transactions, by: { $0 }).sorted { $0.key < $1.key }.map(\.value.count) }
+        }
+    }
+
+    /// One write that holds the writer until 20 others wait behind it; returns the transactions' sizes.
+    func burst(maximumBatch: Int) async throws -> [Int] {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        let pool = try DatabasePool(path: fixture.directory.appendingPathComponent("burst.sqlite").path)
+        try await pool.write { db in try db.execute(sql: "CREATE TABLE t (x INTEGER)") }
+        let commit = GroupCommit(pool: pool, maximumBatch: maximumBatch)
+        let ledger = Ledger()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await commit.write { db in
+                    ledger.record(db)
+                    let deadline = Date().addingTimeInterval(10)
+                    while commit.pendingCount < 20, Date() < deadline { usleep(1_000) }
+                }
+            }
+            // The burst goes in once the first write holds the writer.
+            let started = Date().addingTimeInterval(10)
+            while commit.pendingCount > 0 || ledger.sizes.isEmpty, Date() < started { try await Task.sleep(for: .milliseconds(1)) }
+            for index in 0..<20 {
+                group.addTask { try await commit.write { db in ledger.record(db); try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [index]) } }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 20)
+        return ledger.sizes
+    }
+
+    @Test func aBurstOfWritesIsCommittedAtMostMaximumBatchAtATime() async throws {
+        // All 21 writes are waiting when the first one's transaction looks for more, so the
+        // transactions are full ones of 4 and then what is left.
+        #expect(try await burst(maximumBatch: 4) == [4, 4, 4, 4, 4, 1])
+        // Unbounded, the first transaction takes the whole burst: the case the bound is for.
+        #expect(try await burst(maximumBatch: 256) == [21])
+    }
+}

@@ -17,8 +17,9 @@ final class GroupCommit: @unchecked Sendable {
     private let maximumBatch: Int
 
     struct Job {
-        /// Runs the write inside the shared transaction (in its own savepoint), keeping its outcome.
-        let run: (Database) -> Void
+        /// Runs the write inside the shared transaction, keeping its outcome; false when it failed
+        /// after changing rows outside a savepoint, so that the transaction must not commit.
+        let run: (Database) -> Bool
         /// Answers the caller: nil once the transaction committed, or the commit's error.
         let finish: ((any Error)?) -> Void
     }
@@ -35,18 +36,36 @@ final class GroupCommit: @unchecked Sendable {
     }
 
     /// Runs `body` in a shared IMMEDIATE transaction and returns its result after the commit.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    ///
+    /// Each write runs in its own savepoint, so that one which fails is undone alone. A body that
+    /// can only fail before it changes anything (it checks, then writes) passes
+    /// `throwsBeforeChanges: true` and runs without one: a savepoint costs two statements and a
+    /// copy of every page the write touches, about 5 % of the CPU of an RSVP. Should such a body
+    /// throw after changing rows after all, the whole transaction is rolled back and every write
+    /// in it fails, as when the disk fails mid-transaction; nothing half-done is ever committed.
+    func write<T: Sendable>(throwsBeforeChanges: Bool = false,
+                            _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let outcome = OutcomeBox<T>()
             let job = Job(
                 run: { db in
+                    if throwsBeforeChanges {
+                        let changes = db.totalChangesCount
+                        do {
+                            outcome.result = .success(try body(db))
+                        } catch {
+                            outcome.result = .failure(error)
+                            return db.totalChangesCount == changes
+                        }
+                        return true
+                    }
                     // Savepoint statements are cached: GRDB's `inSavepoint` compiles them afresh
                     // for every job, which showed in profiles of the RSVP path.
                     do {
                         try db.cachedStatement(sql: "SAVEPOINT job").execute()
                     } catch {
                         outcome.result = .failure(error)
-                        return
+                        return true
                     }
                     do {
                         let value = try body(db)
@@ -59,6 +78,7 @@ final class GroupCommit: @unchecked Sendable {
                         try? db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT job").execute()
                         try? db.cachedStatement(sql: "RELEASE SAVEPOINT job").execute()
                     }
+                    return true
                 },
                 finish: { commitError in
                     if let commitError {
@@ -96,7 +116,7 @@ final class GroupCommit: @unchecked Sendable {
                         var next = batch
                         while !next.isEmpty {
                             for job in next {
-                                job.run(db)
+                                guard job.run(db) else { throw GroupCommitError.failedAfterChanges }
                                 // Some errors (a full disk, an interrupt) end the whole transaction:
                                 // the jobs before this one are lost too, so the batch fails as one.
                                 guard db.isInsideTransaction else { throw GroupCommitError.transactionAborted }
@@ -123,7 +143,13 @@ final class GroupCommit: @unchecked Sendable {
 
 enum GroupCommitError: Error, CustomStringConvertible {
     case transactionAborted
-    var description: String { "the database abandoned the transaction; nothing in it was saved" }
+    case failedAfterChanges
+    var description: String {
+        switch self {
+        case .transactionAborted: "the database abandoned the transaction; nothing in it was saved"
+        case .failedAfterChanges: "a write failed half-done, so its transaction was rolled back; nothing in it was saved"
+        }
+    }
 }
 
 /// Holds one write's result between the savepoint and the commit; touched only on the writer queue

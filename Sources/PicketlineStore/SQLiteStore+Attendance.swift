@@ -64,7 +64,8 @@ struct HeadcountPayload: Encodable { var headcount: Headcount }
 extension SQLiteStore {
     public func rsvp(action reference: String, _ rsvp: RSVP, publicOnly: Bool) async throws -> RSVPOutcome {
         let rsvp = try rsvp.validated()
-        return try await write { db, now in
+        // Every refusal (unknown, private, cancelled or past action) comes before the first change.
+        return try await write(throwsBeforeChanges: true) { db, now in
             let action = try db.rsvpGate(reference)
             if publicOnly && action.visibility != .public {
                 throw PicketlineError.notFound(entity: "action", reference: reference)

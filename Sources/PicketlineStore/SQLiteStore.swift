@@ -89,11 +89,13 @@ public final class SQLiteStore: Store {
 
     /// Runs `body` atomically in an IMMEDIATE transaction (so concurrent writers in other processes
     /// queue instead of failing an upgrade), translating database errors. Concurrent calls share
-    /// one transaction and one fsync (see `GroupCommit`), each isolated in its own savepoint.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database, Date) throws -> T) async throws -> T {
+    /// one transaction and one fsync (see `GroupCommit`), each isolated in its own savepoint unless
+    /// `throwsBeforeChanges` (see `GroupCommit.write`).
+    func write<T: Sendable>(throwsBeforeChanges: Bool = false,
+                            _ body: @escaping @Sendable (Database, Date) throws -> T) async throws -> T {
         let now = clock.now()
         let result = try await translatingErrors {
-            try await groupCommit.write { db in try body(db, now) }
+            try await groupCommit.write(throwsBeforeChanges: throwsBeforeChanges) { db in try body(db, now) }
         }
         if ringsDoorbell { Doorbell.ring(database: path) }
         return result

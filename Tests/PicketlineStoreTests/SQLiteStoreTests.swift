@@ -253,44 +253,118 @@ import PicketlineCore
             }
         }
 
-        /// How many writes each transaction took, in commit order.
+        /// How many writes each committed transaction took, in commit order.
         var sizes: [Int] {
             lock.withLock { Dictionary(grouping: transactions, by: { $0 }).sorted { $0.key < $1.key }.map(\.value.count) }
         }
     }
 
-    /// One write that holds the writer until 20 others wait behind it; returns the transactions' sizes.
-    func burst(maximumBatch: Int) async throws -> [Int] {
-        let fixture = try StoreFixture(); defer { fixture.remove() }
-        let pool = try DatabasePool(path: fixture.directory.appendingPathComponent("burst.sqlite").path)
-        try await pool.write { db in try db.execute(sql: "CREATE TABLE t (x INTEGER)") }
-        let commit = GroupCommit(pool: pool, maximumBatch: maximumBatch)
+    struct Refused: Error {}
+
+    /// A table `t` on a fresh file, a group commit over it, and a ledger of its transactions.
+    struct Writer {
+        let fixture: StoreFixture
+        let pool: DatabasePool
+        let commit: GroupCommit
         let ledger = Ledger()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await commit.write { db in
-                    ledger.record(db)
-                    let deadline = Date().addingTimeInterval(10)
-                    while commit.pendingCount < 20, Date() < deadline { usleep(1_000) }
-                }
-            }
-            // The burst goes in once the first write holds the writer.
-            let started = Date().addingTimeInterval(10)
-            while commit.pendingCount > 0 || ledger.sizes.isEmpty, Date() < started { try await Task.sleep(for: .milliseconds(1)) }
-            for index in 0..<20 {
-                group.addTask { try await commit.write { db in ledger.record(db); try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [index]) } }
-            }
-            try await group.waitForAll()
+
+        init(maximumBatch: Int) async throws {
+            fixture = try StoreFixture()
+            pool = try DatabasePool(path: fixture.directory.appendingPathComponent("burst.sqlite").path)
+            try await pool.write { db in try db.execute(sql: "CREATE TABLE t (x INTEGER)") }
+            commit = GroupCommit(pool: pool, maximumBatch: maximumBatch)
         }
-        #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 20)
-        return ledger.sizes
+
+        /// Inserts `x`, recorded in the ledger.
+        func insert(_ x: Int, throwsBeforeChanges: Bool = false) async throws {
+            try await commit.write(throwsBeforeChanges: throwsBeforeChanges) { [ledger] db in
+                ledger.record(db)
+                try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [x])
+            }
+        }
+
+        /// Runs `writes` as one burst: a first write holds the writer until all of them wait behind
+        /// it, so they go into its transaction as far as `maximumBatch` allows. Returns whether the
+        /// holding write succeeded, and each write's outcome.
+        func burst(_ writes: [@Sendable () async throws -> Void]) async -> (held: Bool, outcomes: [Bool]) {
+            await withTaskGroup(of: (Int, Bool).self) { group in
+                group.addTask { [commit, ledger] in
+                    do {
+                        try await commit.write { (db: Database) -> Void in
+                            ledger.record(db)
+                            let deadline = Date().addingTimeInterval(10)
+                            while commit.pendingCount < writes.count, Date() < deadline { usleep(1_000) }
+                        }
+                        return (-1, true)
+                    } catch {
+                        return (-1, false)
+                    }
+                }
+                // The burst goes in once the first write holds the writer.
+                let started = Date().addingTimeInterval(10)
+                while commit.pendingCount > 0 || ledger.sizes.isEmpty, Date() < started {
+                    try? await Task.sleep(for: .milliseconds(1))
+                }
+                for (index, write) in writes.enumerated() {
+                    group.addTask {
+                        do { try await write(); return (index, true) } catch { return (index, false) }
+                    }
+                }
+                var held = false
+                var outcomes = [Bool](repeating: false, count: writes.count)
+                for await (index, succeeded) in group {
+                    if index < 0 { held = succeeded } else { outcomes[index] = succeeded }
+                }
+                return (held, outcomes)
+            }
+        }
+
+        func rows() async throws -> [Int] {
+            try await pool.read { db in try Int.fetchAll(db, sql: "SELECT x FROM t ORDER BY x") }
+        }
     }
 
     @Test func aBurstOfWritesIsCommittedAtMostMaximumBatchAtATime() async throws {
-        // All 21 writes are waiting when the first one's transaction looks for more, so the
-        // transactions are full ones of 4 and then what is left.
-        #expect(try await burst(maximumBatch: 4) == [4, 4, 4, 4, 4, 1])
-        // Unbounded, the first transaction takes the whole burst: the case the bound is for.
-        #expect(try await burst(maximumBatch: 256) == [21])
+        for (bound, sizes) in [(4, [4, 4, 4, 4, 4, 1]), (256, [21])] {
+            let writer = try await Writer(maximumBatch: bound); defer { writer.fixture.remove() }
+            let result = await writer.burst((0..<20).map { x in { try await writer.insert(x) } })
+            #expect(result.held && result.outcomes.allSatisfy { $0 })
+            #expect(try await writer.rows() == Array(0..<20))
+            // All 21 writes wait when the first one's transaction looks for more: with a bound of
+            // 4, full transactions of 4 and then the rest; unbounded, the whole burst in the first
+            // (the case the bound is for).
+            #expect(writer.ledger.sizes == sizes)
+        }
+    }
+
+    @Test func aWriteWithoutASavepointThatFailsBeforeChangingAnythingFailsAlone() async throws {
+        let writer = try await Writer(maximumBatch: 16); defer { writer.fixture.remove() }
+        let result = await writer.burst([
+            { try await writer.insert(1, throwsBeforeChanges: true) },
+            { try await writer.commit.write(throwsBeforeChanges: true) { _ in throw Refused() } },
+            { try await writer.insert(3) },
+        ])
+        #expect(result.held && result.outcomes == [true, false, true])
+        #expect(try await writer.rows() == [1, 3])
+        #expect(writer.ledger.sizes == [3])
+    }
+
+    @Test func aWriteWithoutASavepointThatFailsHalfDoneFailsItsWholeTransaction() async throws {
+        let writer = try await Writer(maximumBatch: 16); defer { writer.fixture.remove() }
+        let result = await writer.burst([
+            { try await writer.insert(1) },
+            { try await writer.commit.write(throwsBeforeChanges: true) { db in
+                try db.execute(sql: "INSERT INTO t VALUES (2)")
+                throw Refused()
+            } },
+            { try await writer.insert(3, throwsBeforeChanges: true) },
+        ])
+        // Its row cannot be undone alone, so nothing of the transaction is kept, and everyone in
+        // it is told so.
+        #expect(!result.held && result.outcomes == [false, false, false])
+        #expect(try await writer.rows() == [])
+        // The writer goes on.
+        try await writer.insert(4, throwsBeforeChanges: true)
+        #expect(try await writer.rows() == [4])
     }
 }

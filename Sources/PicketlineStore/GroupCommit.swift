@@ -27,7 +27,7 @@ final class GroupCommit: @unchecked Sendable {
     /// At most `maximumBatch` writes share a transaction. Without a bound, a burst of requests
     /// (every connection of a busy client at once) ends up in one transaction that keeps taking
     /// writes for as long as they arrive: none of them is answered until the last is in, and the
-    /// HTTP event loop then idles while that commit finishes. With 16, the first commits of a
+    /// threads serving HTTP then wait while that commit finishes. With 16, the first commits of a
     /// burst are answered while the rest are still being read, for a few more fsyncs (the
     /// README's benchmark notes give the measurements).
     init(pool: DatabasePool, maximumBatch: Int = 16) {
@@ -40,7 +40,7 @@ final class GroupCommit: @unchecked Sendable {
     /// Each write runs in its own savepoint, so that one which fails is undone alone. A body that
     /// can only fail before it changes anything (it checks, then writes) passes
     /// `throwsBeforeChanges: true` and runs without one: a savepoint costs two statements and a
-    /// copy of every page the write touches, about 5 % of the CPU of an RSVP. Should such a body
+    /// copy of every page the write touches: 5–11 % of the CPU of an RSVP (README, Performance). Should such a body
     /// throw after changing rows after all, the whole transaction is rolled back and every write
     /// in it fails, as when the disk fails mid-transaction; nothing half-done is ever committed.
     func write<T: Sendable>(throwsBeforeChanges: Bool = false,

@@ -41,13 +41,10 @@ public struct OutboxEvent: Codable, Sendable, Equatable, Identifiable {
     /// `event_id` growing at its end, as the outbox does, instead of dirtying a random page of it
     /// with every event; 80 random bits keep ids unguessable and distinct within a millisecond.
     public static func newEventID(at time: Date = Date()) -> String {
-        let hex = JSONObjectWriter.hexDigits
         var text: [UInt8] = Array("evt_".utf8)
         text.reserveCapacity(36)
         func append(_ value: UInt64, digits: Int) {
-            for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {
-                text.append(hex[Int((value >> UInt64(shift)) & 0x0F)])
-            }
+            JSONObjectWriter.forEachHexDigit(of: value, count: digits) { text.append($0) }
         }
         append(UInt64(max(0, time.timeIntervalSince1970 * 1000)) & 0xFFFF_FFFF_FFFF, digits: 12)
         var random = (UInt64(0), UInt64(0))

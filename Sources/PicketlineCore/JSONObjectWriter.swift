@@ -48,14 +48,21 @@ public struct JSONObjectWriter {
 
     public var string: String { String(decoding: finished(), as: UTF8.self) }
 
-    /// Lower-case hex digits by value (also for `OutboxEvent.newEventID`).
-    public static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// Lower-case hex digits by value.
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// The `count` lowest hex digits of `value`, most significant first, in lower case, one byte
+    /// at a time (event ids, request ids).
+    public static func forEachHexDigit(of value: UInt64, count: Int, _ body: (UInt8) -> Void) {
+        for shift in stride(from: (count - 1) * 4, through: 0, by: -4) {
+            body(hexDigits[Int((value >> UInt64(shift)) & 0x0F)])
+        }
+    }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped the way
     /// Foundation's encoder does; everything else (slashes, non-ASCII) as it is.
     static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
-        let hex = hexDigits
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
@@ -67,8 +74,7 @@ public struct JSONObjectWriter {
             case 0x0C: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
             case 0..<0x20:
                 bytes.append(contentsOf: Array("\\u00".utf8))
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0xF)])
+                forEachHexDigit(of: UInt64(byte), count: 2) { bytes.append($0) }
             default: bytes.append(byte)
             }
         }

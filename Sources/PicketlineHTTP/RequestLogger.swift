@@ -52,10 +52,7 @@ enum RequestIDs {
         return String(unsafeUninitializedCapacity: 36) { buffer in
             var index = 0
             func put(_ value: UInt64, nibbles: Int) {
-                for shift in stride(from: (nibbles - 1) * 4, through: 0, by: -4) {
-                    buffer[index] = JSONObjectWriter.hexDigits[Int((value >> UInt64(shift)) & 0xF)]
-                    index += 1
-                }
+                JSONObjectWriter.forEachHexDigit(of: value, count: nibbles) { buffer[index] = $0; index += 1 }
             }
             func dash() { buffer[index] = UInt8(ascii: "-"); index += 1 }
             put(high >> 32, nibbles: 8); dash()

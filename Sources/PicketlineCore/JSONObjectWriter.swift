@@ -49,11 +49,11 @@ public struct JSONObjectWriter {
     public var string: String { String(decoding: finished(), as: UTF8.self) }
 
     /// Lower-case hex digits by value.
-    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    @usableFromInline static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// The `count` lowest hex digits of `value`, most significant first, in lower case, one byte
     /// at a time (event ids, request ids).
-    public static func forEachHexDigit(of value: UInt64, count: Int, _ body: (UInt8) -> Void) {
+    @inlinable public static func forEachHexDigit(of value: UInt64, count: Int, _ body: (UInt8) -> Void) {
         for shift in stride(from: (count - 1) * 4, through: 0, by: -4) {
             body(hexDigits[Int((value >> UInt64(shift)) & 0x0F)])
         }

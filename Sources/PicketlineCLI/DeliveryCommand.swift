@@ -115,7 +115,7 @@ struct DeliverCommand: AsyncParsableCommand {
         let store: SQLiteStore
         let configuration: Configuration
         do {
-            (store, configuration) = try global.openStore(ringsDoorbell: once)
+            (store, configuration) = try global.openStore(keepsRunning: !once)
         } catch let error as PicketlineError {
             Output.error(error)
             throw ExitCode(error.exitCode)

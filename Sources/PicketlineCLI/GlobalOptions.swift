@@ -29,13 +29,18 @@ struct GlobalOptions: ParsableArguments {
         return configuration
     }
 
-    /// Opens the store the configuration names, migrating it. A store that rings the doorbell
-    /// tells a running `serve` (or `deliver`, `schedule run`) of each commit, so that a call-out
-    /// sent from here goes out at once; the commands that watch the doorbell themselves must not.
-    func openStore(ringsDoorbell: Bool = true) throws -> (SQLiteStore, Configuration) {
+    /// Opens the store the configuration names, migrating it.
+    ///
+    /// A command that does its work and exits (the default) uses one database connection, which
+    /// opens quickest, and rings the doorbell on each commit: a running `serve` (or `deliver`,
+    /// `schedule run`) hears of it at once, so a call-out sent from here goes out at once. A command
+    /// that `keepsRunning` watches the doorbell instead (ringing it would wake itself) and reads on
+    /// connections beside its writer, as `serve` does.
+    func openStore(keepsRunning: Bool = false) throws -> (SQLiteStore, Configuration) {
         let configuration = try configuration()
         let store = try SQLiteStore(path: configuration.databasePath, durability: configuration.databaseDurability,
-                                    reminderDefaults: configuration.scheduler.reminderDefaults, ringsDoorbell: ringsDoorbell)
+                                    reminderDefaults: configuration.scheduler.reminderDefaults,
+                                    ringsDoorbell: !keepsRunning, concurrentReads: keepsRunning)
         return (store, configuration)
     }
 }
@@ -44,17 +49,18 @@ struct GlobalOptions: ParsableArguments {
 /// message on stderr and a non-zero exit.
 protocol StoreCommand: AsyncParsableCommand {
     var global: GlobalOptions { get }
-    /// Whether commits ring the database's doorbell (true unless the command watches it).
-    var ringsDoorbell: Bool { get }
+    /// Whether the command runs on (watching the doorbell) rather than doing its work and exiting;
+    /// see `GlobalOptions.openStore`.
+    var keepsRunning: Bool { get }
     func run(store: SQLiteStore, configuration: Configuration) async throws
 }
 
 extension StoreCommand {
-    var ringsDoorbell: Bool { true }
+    var keepsRunning: Bool { false }
 
     mutating func run() async throws {
         do {
-            let (store, configuration) = try global.openStore(ringsDoorbell: ringsDoorbell)
+            let (store, configuration) = try global.openStore(keepsRunning: keepsRunning)
             try await run(store: store, configuration: configuration)
             try? store.close()
         } catch let error as PicketlineError {

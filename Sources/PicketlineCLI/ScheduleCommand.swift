@@ -124,8 +124,8 @@ struct ScheduleCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Fire what is due now and exit.") var once = false
 
-        /// Running on, it watches the doorbell instead (ringing it would wake itself).
-        var ringsDoorbell: Bool { once }
+        /// Without --once it runs on, watching the doorbell.
+        var keepsRunning: Bool { !once }
 
         func run(store: SQLiteStore, configuration: Configuration) async throws {
             let engine = SchedulerEngine(store: store, settings: configuration.scheduler.engineSettings)

@@ -13,7 +13,7 @@ final class GroupCommit: @unchecked Sendable {
     private var pending: [Job] = []
     private var draining = false
     private let queue = DispatchQueue(label: "picketline.group-commit")
-    private let pool: DatabasePool
+    private let pool: any DatabaseWriter
     private let maximumBatch: Int
 
     struct Job {
@@ -30,7 +30,7 @@ final class GroupCommit: @unchecked Sendable {
     /// threads serving HTTP then wait while that commit finishes. With 16, the first commits of a
     /// burst are answered while the rest are still being read, for a few more fsyncs (the
     /// README's benchmark notes give the measurements).
-    init(pool: DatabasePool, maximumBatch: Int = 16) {
+    init(pool: any DatabaseWriter, maximumBatch: Int = 16) {
         self.pool = pool
         self.maximumBatch = maximumBatch
     }

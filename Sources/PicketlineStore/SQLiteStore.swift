@@ -13,7 +13,8 @@ public enum Durability: String, Sendable, CaseIterable {
 /// The `Store` on a SQLite file in WAL mode, through GRDB and the system libsqlite3.
 /// It is the only door to the database file; each method is one immediate transaction.
 public final class SQLiteStore: Store {
-    let pool: DatabasePool
+    /// A `DatabasePool` (readers beside the writer) for services; one connection for commands.
+    let pool: any DatabaseWriter
     let clock: any WallClock
     let groupCommit: GroupCommit
     let changes: ChangeWatch
@@ -27,14 +28,22 @@ public final class SQLiteStore: Store {
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations. With
     /// `ringsDoorbell`, every commit tells a running service to look now (see `Doorbell`).
+    ///
+    /// With `concurrentReads` (services), reads run on their own connections beside the writer.
+    /// Without (a command that runs and exits), one connection does everything: no pool set-up
+    /// (GRDB's WAL check stats the WAL through Foundation) and no second connection, with its
+    /// schema parse, for the command's first read.
     public init(path: String, durability: Durability = .full, clock: any WallClock = SystemClock(),
                 reminderDefaults: [ReminderOffset] = ReminderOffset.standard, migrate: Bool = true,
-                ringsDoorbell: Bool = false) throws {
+                ringsDoorbell: Bool = false, concurrentReads: Bool = true) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
         let synchronous = "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")"
         configuration.prepareDatabase { db in
+            // A pool turns WAL on itself (after this); one connection asks here, before its
+            // synchronous setting. It is a no-op on a file already in WAL mode, which stays so.
+            if !concurrentReads { try db.execute(sql: "PRAGMA journal_mode = WAL") }
             try db.execute(sql: synchronous)
             // Statement journals and sorts in memory, not files in /var/tmp: `deliver --once` made a
             // dozen per fan-out, and a read-only root file system (a hardened container) has none.
@@ -45,10 +54,15 @@ public final class SQLiteStore: Store {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            // DatabasePool turns WAL on after `prepareDatabase` ran, and with it sets the writer to
-            // synchronous=NORMAL: set the durability asked for again, on the connection that commits.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: synchronous) }
+            if concurrentReads {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                // DatabasePool turns WAL on after `prepareDatabase` ran, and with it sets the writer to
+                // synchronous=NORMAL: set the durability asked for again, on the connection that commits.
+                try pool.writeWithoutTransaction { db in try db.execute(sql: synchronous) }
+                self.pool = pool
+            } else {
+                pool = try DatabaseQueue(path: path, configuration: configuration)
+            }
         } catch {
             throw PicketlineError.unavailable(detail: "cannot open \(path): \(error)")
         }

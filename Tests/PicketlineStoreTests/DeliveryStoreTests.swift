@@ -6,11 +6,8 @@ import PicketlineStore
 extension StoreFactory {
     /// A store with its delivery and call-out sides, for the webhook contract tests.
     func makeDeliveryStore() throws -> (store: any Store & DeliveryStore & CalloutStore, clock: ManualClock, cleanup: () -> Void) {
-        switch self {
-        case .sqliteFile:
-            let fixture = try StoreFixture()
-            return (fixture.store, fixture.clock, fixture.remove)
-        }
+        let fixture = try StoreFixture(concurrentReads: self == .sqliteFile)
+        return (fixture.store, fixture.clock, fixture.remove)
     }
 }
 

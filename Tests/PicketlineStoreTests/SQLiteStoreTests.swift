@@ -61,6 +61,25 @@ import PicketlineCore
         #expect(status.applied == status.known && !status.known.isEmpty)
     }
 
+    @Test func aCommandsOneConnectionStoreMakesANewFileWALWithFullSyncAndSharesItWithAPool() async throws {
+        let fixture = try StoreFixture(concurrentReads: false); defer { fixture.remove() }
+        #expect(!(fixture.store.pool is DatabasePool))
+        let (mode, foreignKeys, synchronous, temp) = try await fixture.store.pool.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode")!, try Int.fetchOne(db, sql: "PRAGMA foreign_keys")!,
+             try Int.fetchOne(db, sql: "PRAGMA synchronous")!, try Int.fetchOne(db, sql: "PRAGMA temp_store")!)
+        }
+        #expect(mode == "wal" && foreignKeys == 1 && synchronous == 2 && temp == 2)
+        // A service's pool opened beside it sees its commits, and it sees the pool's.
+        let action = try await fixture.upcomingAction()
+        let service = try fixture.secondStore(); defer { try? service.close() }
+        #expect(try await service.action(action.slug) == action)
+        let other = try await service.createAction(ActionDraft(
+            title: "Vigil", startsAt: StoreFixture.now.addingTimeInterval(86_400), timeZone: "Europe/London"))
+        #expect(try await fixture.store.action(other.slug) == other)
+        let status = try fixture.store.migrationStatus()
+        #expect(status.applied == status.known && !status.known.isEmpty)
+    }
+
     /// A database file in a directory of its own, migrated only up to `migration`; the directory
     /// goes with `remove`.
     private func databaseMigrated(upTo migration: String) throws -> (path: String, old: DatabaseQueue, remove: () -> Void) {

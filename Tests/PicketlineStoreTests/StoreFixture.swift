@@ -13,12 +13,13 @@ struct StoreFixture {
     /// 2026-12-01T09:00:00Z: the "now" of every store test.
     static let now = Date(timeIntervalSince1970: 1_796_115_600)
 
-    init() throws {
+    /// With `concurrentReads: false`, the one-connection store an admin command opens.
+    init(concurrentReads: Bool = true) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("picketline-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         path = directory.appendingPathComponent("test.sqlite").path
         clock = ManualClock(Self.now)
-        store = try SQLiteStore(path: path, clock: clock)
+        store = try SQLiteStore(path: path, clock: clock, concurrentReads: concurrentReads)
     }
 
     /// A second connection pool on the same file, as another process would have.
@@ -37,16 +38,16 @@ struct StoreFixture {
 
 /// The ways to build a `Store` for the contract tests; a PostgreSQL store will add itself here.
 enum StoreFactory: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    /// As `serve` opens it: a pool of readers beside the writer.
     case sqliteFile
+    /// As a command that runs and exits opens it: one connection.
+    case sqliteOneConnection
 
     var testDescription: String { rawValue }
 
     func make() throws -> (store: any Store, clock: ManualClock, cleanup: () -> Void) {
-        switch self {
-        case .sqliteFile:
-            let fixture = try StoreFixture()
-            return (fixture.store, fixture.clock, fixture.remove)
-        }
+        let fixture = try StoreFixture(concurrentReads: self == .sqliteFile)
+        return (fixture.store, fixture.clock, fixture.remove)
     }
 }
 

@@ -211,28 +211,44 @@ enum Migrations {
         // the newest row of a table is never deleted: nothing deletes attendances or outbox events
         // (people's data is anonymised in place, the outbox is append-only), and the dispatcher's
         // cursor ("events after id N") depends on that. A future prune of either table must keep
-        // its newest row. Each table is rebuilt from its own stored definition as SQLite's manual
-        // says (a new table, the rows copied, the old one dropped, the new one renamed, so that the
-        // deliveries' foreign key still names `outbox`), its indexes made again; GRDB checks the
-        // foreign keys once the rebuild is done.
+        // its newest row (see `dropAutoincrement` for how the tables are rebuilt).
         migrator.registerMigration("v5-rowids-for-attendances-and-outbox") { db in
-            for table in ["attendances", "outbox"] {
-                let create = "CREATE TABLE \(table) ("
-                guard let definition = try String.fetchOne(
-                    db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table]),
-                    definition.hasPrefix(create), definition.contains(" AUTOINCREMENT") else { continue }
-                let indexes = try String.fetchAll(db, sql: """
-                    SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL
-                    """, arguments: [table])
-                let rebuilt = "CREATE TABLE \(table)_rebuilt (" + definition.dropFirst(create.count)
-                try db.execute(sql: rebuilt.replacingOccurrences(of: " AUTOINCREMENT", with: ""))
-                try db.execute(sql: "INSERT INTO \(table)_rebuilt SELECT * FROM \(table)")
-                try db.execute(sql: "DROP TABLE \(table)")
-                try db.execute(sql: "ALTER TABLE \(table)_rebuilt RENAME TO \(table)")
-                for index in indexes { try db.execute(sql: index) }
-                try db.execute(sql: "DELETE FROM sqlite_sequence WHERE name = ?", arguments: [table])
-            }
+            for table in ["attendances", "outbox"] { try dropAutoincrement(db, table: table) }
+        }
+        // The same for the attempt log, which a fan-out appends to once per delivery. In 7 paired
+        // runs of 20-25 call-outs to 1,000 webhooks each, on copies of one database with and
+        // without this migration, the fan-out from `callout send` made 92-102 % of curl's rate
+        // (median 95 %) against 86-92 % (91 %), better in all 7; serve's CPU per delivery moved
+        // less (about 1-2 us of 74-88). Nothing refers to an
+        // attempt's id, and though the retention schedule deletes attempts by age, a new attempt's
+        // id is still above every remaining one (SQLite takes the largest plus one), which keeps
+        // the order a delivery's attempts are listed in. `webhook_deliveries` keeps `AUTOINCREMENT`:
+        // removing a webhook deletes its deliveries, and a delivery id handed out again while the
+        // removed one is still in flight would let that attempt be recorded on the new delivery.
+        migrator.registerMigration("v6-rowids-for-webhook-attempts") { db in
+            try dropAutoincrement(db, table: "webhook_attempts")
         }
         return migrator
+    }
+
+    /// Rebuilds `table` from its own stored definition without `AUTOINCREMENT`, as SQLite's manual
+    /// says (a new table, the rows copied, the old one dropped, the new one renamed, so that foreign
+    /// keys naming it still do), and makes its indexes again; GRDB checks the foreign keys once the
+    /// migration is done. Does nothing to a table already rebuilt (its stored name is then quoted).
+    private static func dropAutoincrement(_ db: Database, table: String) throws {
+        let create = "CREATE TABLE \(table) ("
+        guard let definition = try String.fetchOne(
+            db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table]),
+            definition.hasPrefix(create), definition.contains(" AUTOINCREMENT") else { return }
+        let indexes = try String.fetchAll(db, sql: """
+            SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL
+            """, arguments: [table])
+        let rebuilt = "CREATE TABLE \(table)_rebuilt (" + definition.dropFirst(create.count)
+        try db.execute(sql: rebuilt.replacingOccurrences(of: " AUTOINCREMENT", with: ""))
+        try db.execute(sql: "INSERT INTO \(table)_rebuilt SELECT * FROM \(table)")
+        try db.execute(sql: "DROP TABLE \(table)")
+        try db.execute(sql: "ALTER TABLE \(table)_rebuilt RENAME TO \(table)")
+        for index in indexes { try db.execute(sql: index) }
+        try db.execute(sql: "DELETE FROM sqlite_sequence WHERE name = ?", arguments: [table])
     }
 }

@@ -155,6 +155,58 @@ import PicketlineCore
         try store.close()
     }
 
+    @Test func v6RebuildsTheAttemptLogWithoutAutoincrementKeepingEveryAttemptAndItsCascade() async throws {
+        let (path, old, remove) = try databaseMigrated(upTo: "v5-rowids-for-attendances-and-outbox")
+        defer { remove() }
+        try old.close()
+        // A call-out to two webhooks on the v5 schema, one delivered, one to be retried.
+        let before = try SQLiteStore(path: path, migrate: false)
+        let action = try await before.createAction(ActionDraft(
+            title: "Picket", startsAt: Date().addingTimeInterval(86_400), timeZone: "Europe/London", status: .confirmed))
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        let kept = try await before.createSubscription(WebhookSubscriptionDraft(url: "https://hooks.example.org/a", eventTypes: ["callout.*"]), secret: secret)
+        let removed = try await before.createSubscription(WebhookSubscriptionDraft(url: "https://hooks.example.org/b", eventTypes: ["callout.*"]), secret: secret)
+        _ = try await before.createCallout(action: action.slug, message: "All out!")
+        let claimed = try await before.expandAndClaim(events: 10, deliveries: 10, owner: "d", limit: 10, lease: 60).claimed
+        #expect(claimed.count == 2)
+        let now = Date()
+        _ = try await before.recordAttempts(claimed.map { claim in
+            claim.subscription.id == kept.id
+                ? AttemptReport(deliveryID: claim.delivery.id, attemptedAt: now, statusCode: 204, latencyMilliseconds: 3,
+                                responsePrefix: nil, error: nil, next: .delivered)
+                : AttemptReport(deliveryID: claim.delivery.id, attemptedAt: now, statusCode: 503, latencyMilliseconds: 4,
+                                responsePrefix: "busy", error: nil, next: .retry(at: now.addingTimeInterval(60)))
+        }, owner: "d", disableAfter: 86_400)
+        let deliveryOf = Dictionary(uniqueKeysWithValues: claimed.map { ($0.subscription.id, $0.delivery.id) })
+        let keptAttempts = try await before.attempts(delivery: deliveryOf[kept.id]!)
+        let removedAttempts = try await before.attempts(delivery: deliveryOf[removed.id]!)
+        #expect(keptAttempts.count == 1 && removedAttempts.count == 1)
+        try before.close()
+
+        let store = try SQLiteStore(path: path)
+        let (table, indexes, reference, sequences) = try await store.pool.read { db in
+            (try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'webhook_attempts'")!,
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'webhook_attempts'"),
+             try String.fetchOne(db, sql: "SELECT \"table\" FROM pragma_foreign_key_list('webhook_attempts') WHERE \"from\" = 'delivery_id'"),
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_sequence"))
+        }
+        #expect(!table.contains("AUTOINCREMENT") && indexes == ["webhook_attempts_delivery"] && reference == "webhook_deliveries")
+        #expect(!sequences.contains("webhook_attempts") && sequences.contains("webhook_deliveries"))
+        #expect(try await store.attempts(delivery: deliveryOf[kept.id]!) == keptAttempts)
+        // The retry's next attempt goes on from the last id, and removing its webhook still takes
+        // its deliveries and their attempts with it.
+        let retry = try await store.claimDeliveries([deliveryOf[removed.id]!], owner: "d", lease: 60)
+        _ = try await store.recordAttempts([AttemptReport(deliveryID: retry[0].delivery.id, attemptedAt: Date(), statusCode: 503,
+                                                          latencyMilliseconds: 5, responsePrefix: nil, error: nil,
+                                                          next: .retry(at: Date().addingTimeInterval(60)))], owner: "d", disableAfter: 86_400)
+        let retried = try await store.attempts(delivery: deliveryOf[removed.id]!)
+        #expect(retried.map(\.id) == [removedAttempts[0].id, max(keptAttempts[0].id, removedAttempts[0].id) + 1])
+        try await store.removeSubscription(removed.id)
+        let left = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_attempts")! }
+        #expect(left == 1)
+        try store.close()
+    }
+
     @Test func reopeningTheFileKeepsEverythingAndMigratesNothingTwice() async throws {
         let fixture = try StoreFixture(); defer { fixture.remove() }
         let action = try await fixture.upcomingAction()

@@ -13,7 +13,7 @@ final class GroupCommit: @unchecked Sendable {
     private var pending: [Job] = []
     private var draining = false
     private let queue = DispatchQueue(label: "picketline.group-commit")
-    private let pool: any DatabaseWriter
+    private let database: any DatabaseWriter
     private let maximumBatch: Int
 
     struct Job {
@@ -30,8 +30,8 @@ final class GroupCommit: @unchecked Sendable {
     /// threads serving HTTP then wait while that commit finishes. With 16, the first commits of a
     /// burst are answered while the rest are still being read, for a few more fsyncs (the
     /// README's benchmark notes give the measurements).
-    init(pool: any DatabaseWriter, maximumBatch: Int = 16) {
-        self.pool = pool
+    init(database: any DatabaseWriter, maximumBatch: Int = 16) {
+        self.database = database
         self.maximumBatch = maximumBatch
     }
 
@@ -111,7 +111,7 @@ final class GroupCommit: @unchecked Sendable {
             if batch.isEmpty { return }
             var taken = batch
             do {
-                try pool.writeWithoutTransaction { db in
+                try database.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
                         var next = batch
                         while !next.isEmpty {

@@ -219,10 +219,10 @@ enum Migrations {
         // runs of 20-25 call-outs to 1,000 webhooks each, on copies of one database with and
         // without this migration, the fan-out from `callout send` made 92-102 % of curl's rate
         // (median 95 %) against 86-92 % (91 %), better in all 7; serve's CPU per delivery moved
-        // less (about 1-2 us of 74-88). Nothing refers to an
-        // attempt's id, and though the retention schedule deletes attempts by age, a new attempt's
-        // id is still above every remaining one (SQLite takes the largest plus one), which keeps
-        // the order a delivery's attempts are listed in. `webhook_deliveries` keeps `AUTOINCREMENT`:
+        // less (about 1-2 us of 74-88). Nothing refers to an attempt's id, and though the
+        // retention schedule deletes attempts by age, a new attempt's id is still above every
+        // remaining one (SQLite takes the largest plus one), which keeps the order a delivery's
+        // attempts are listed in. `webhook_deliveries` keeps `AUTOINCREMENT`:
         // removing a webhook deletes its deliveries, and a delivery id handed out again while the
         // removed one is still in flight would let that attempt be recorded on the new delivery.
         migrator.registerMigration("v6-rowids-for-webhook-attempts") { db in

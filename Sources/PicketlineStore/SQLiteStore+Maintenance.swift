@@ -29,7 +29,7 @@ extension SQLiteStore {
         let temporary = destination + ".partial-\(UUID().uuidString.prefix(8))"
         do {
             let target = try DatabaseQueue(path: temporary)
-            try pool.backup(to: target)
+            try database.backup(to: target)
             try target.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
             try target.close()
             if FileManager.default.fileExists(atPath: destination) { try FileManager.default.removeItem(atPath: destination) }
@@ -67,7 +67,7 @@ extension SQLiteStore {
                 (\(backup.lastChange.map { RFC3339.string(from: $0) } ?? "none")); use --force to overwrite them
                 """)
         }
-        do { try sourceQueue.backup(to: pool) } catch {
+        do { try sourceQueue.backup(to: database) } catch {
             throw PicketlineError.unavailable(detail: "restore from \(source) failed: \(error)")
         }
         try migrate()
@@ -76,7 +76,7 @@ extension SQLiteStore {
 
     /// The summary of the live database.
     public func summary() throws -> BackupSummary {
-        try pool.read { db in try Self.summary(db) }
+        try database.read { db in try Self.summary(db) }
     }
 
     static func summary(ofFile path: String) throws -> BackupSummary {
@@ -106,7 +106,7 @@ extension SQLiteStore {
     /// What is waiting: outbox events not yet expanded into deliveries, and deliveries not yet
     /// settled. For the `/metrics` gauges.
     public func backlog() throws -> (events: Int, deliveries: Int) {
-        try pool.read { db in
+        try database.read { db in
             let position = try db.dispatchCursor()
             let events = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE id > ?", arguments: [position]) ?? 0
             let deliveries = try Int.fetchOne(db, sql: """
@@ -119,7 +119,7 @@ extension SQLiteStore {
     /// Integrity, foreign keys, migrations and sizes: what `picketline doctor` prints.
     public func healthChecks() throws -> [HealthCheck] {
         let status = try migrationStatus()
-        return try pool.read { db in
+        return try database.read { db in
             var checks: [HealthCheck] = []
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
             checks.append(HealthCheck(name: "integrity", ok: integrity == ["ok"],

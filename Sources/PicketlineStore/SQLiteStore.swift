@@ -14,7 +14,7 @@ public enum Durability: String, Sendable, CaseIterable {
 /// It is the only door to the database file; each method is one immediate transaction.
 public final class SQLiteStore: Store {
     /// A `DatabasePool` (readers beside the writer) for services; one connection for commands.
-    let pool: any DatabaseWriter
+    let database: any DatabaseWriter
     let clock: any WallClock
     let groupCommit: GroupCommit
     let changes: ChangeWatch
@@ -59,9 +59,9 @@ public final class SQLiteStore: Store {
                 // DatabasePool turns WAL on after `prepareDatabase` ran, and with it sets the writer to
                 // synchronous=NORMAL: set the durability asked for again, on the connection that commits.
                 try pool.writeWithoutTransaction { db in try db.execute(sql: synchronous) }
-                self.pool = pool
+                database = pool
             } else {
-                pool = try DatabaseQueue(path: path, configuration: configuration)
+                database = try DatabaseQueue(path: path, configuration: configuration)
             }
         } catch {
             throw PicketlineError.unavailable(detail: "cannot open \(path): \(error)")
@@ -69,7 +69,7 @@ public final class SQLiteStore: Store {
         self.path = path
         self.ringsDoorbell = ringsDoorbell
         self.clock = clock
-        groupCommit = GroupCommit(pool: pool)
+        groupCommit = GroupCommit(database: database)
         changes = ChangeWatch(path: path)
         self.reminderDefaults = reminderDefaults
         if migrate { try self.migrate() }
@@ -77,7 +77,7 @@ public final class SQLiteStore: Store {
 
     /// Applies every migration not yet applied.
     public func migrate() throws {
-        do { try Migrations.migrator.migrate(pool) } catch {
+        do { try Migrations.migrator.migrate(database) } catch {
             throw PicketlineError.unavailable(detail: "migration failed: \(error)")
         }
     }
@@ -85,7 +85,7 @@ public final class SQLiteStore: Store {
     /// The migrations applied and those known, for readiness checks.
     public func migrationStatus() throws -> (applied: [String], known: [String]) {
         let migrator = Migrations.migrator
-        let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        let applied = try database.read { db in try migrator.appliedIdentifiers(db) }
         // In registration order, so that "all applied" is simply applied == known.
         return (migrator.migrations.filter(applied.contains), migrator.migrations)
     }
@@ -93,7 +93,7 @@ public final class SQLiteStore: Store {
     /// Closes the database; later calls fail.
     public func close() throws {
         try changes.close()
-        try pool.close()
+        try database.close()
     }
 
     /// Moves whenever a transaction commits, in this process or another (SQLite's `data_version`).
@@ -117,7 +117,7 @@ public final class SQLiteStore: Store {
 
     /// Runs `body` on a read snapshot.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await translatingErrors { try await pool.read(body) }
+        try await translatingErrors { try await database.read(body) }
     }
 
     private func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {

@@ -107,7 +107,7 @@ import PicketlineScheduler
         let action = try await fixture.action(startingIn: 72)
         _ = try await digest(fixture)
         // The ledger line is written first; the outbox insert then fails, as if the process died mid-fire.
-        try await fixture.store.pool.write { db in
+        try await fixture.store.database.write { db in
             try db.execute(sql: """
                 CREATE TRIGGER simulated_crash BEFORE INSERT ON outbox WHEN NEW.type IN ('reminder.due', 'digest.due')
                 BEGIN SELECT RAISE(ABORT, 'simulated crash'); END
@@ -119,7 +119,7 @@ import PicketlineScheduler
         #expect(ledger.isEmpty)
         #expect(try await fixture.store.reminders(action: action.slug).first?.reminder.state == .pending)
 
-        try await fixture.store.pool.write { db in try db.execute(sql: "DROP TRIGGER simulated_crash") }
+        try await fixture.store.database.write { db in try db.execute(sql: "DROP TRIGGER simulated_crash") }
         let report = try await fixture.engine.fireDue()
         #expect(report.sentReminders.count == 1)
         #expect(try await fixture.engine.fireDue().isEmpty)
@@ -137,7 +137,7 @@ import PicketlineScheduler
         // Roll the reminder and the schedule back to "not yet fired", as a crash after the
         // ledger but before that bookkeeping would have left them (or a second process
         // reading a stale snapshot): only the ledger stands in the way.
-        try await fixture.store.pool.write { db in
+        try await fixture.store.database.write { db in
             try db.execute(sql: "UPDATE reminders SET state = 'pending', sent_at = NULL")
             try db.execute(sql: "UPDATE schedules SET next_fire_at = ? WHERE id = ?",
                            arguments: [first.schedules[0].scheduledFor, schedule.id])
@@ -209,7 +209,7 @@ import PicketlineScheduler
         #expect(try await fixture.store.ledger(job: schedule.jobKey, limit: 10).first?.detail == "deleted 0 webhook attempt logs older than 30 days")
 
         // Two attempt rows, one older than 30 days; the delivery they belong to is irrelevant here.
-        try await fixture.store.pool.writeWithoutTransaction { db in
+        try await fixture.store.database.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             try db.execute(sql: """
                 INSERT INTO webhook_attempts (delivery_id, attempt_number, attempted_at, latency_milliseconds)
@@ -219,7 +219,7 @@ import PicketlineScheduler
         }
         try await fixture.runUntil(TestClock.instant("2026-12-03T05:00:00Z"))
         #expect(try await fixture.store.ledger(job: schedule.jobKey, limit: 10).first?.detail == "deleted 1 webhook attempt log older than 30 days")
-        #expect(try await fixture.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_attempts") } == 1)
+        #expect(try await fixture.store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_attempts") } == 1)
     }
 
     @Test func aBackupScheduleKeepsTheNewestCopiesAndEachIsASoundDatabase() async throws {

@@ -44,7 +44,7 @@ import PicketlineCore
         let action = try await fixture.upcomingAction()
         let attendance = try await fixture.store.rsvp(action: action.slug, RSVP(name: "Ada", email: "ada@example.org")).attendance
         let event = try #require(try await fixture.store.outboxEvents(after: 0, limit: 100).last)
-        try await fixture.store.pool.read { db in
+        try await fixture.store.database.read { db in
             func columns(_ table: String) throws -> Set<String> { Set(try db.columns(in: table).map(\.name)) }
             let actionColumns = try columns("actions"), attendanceColumns = try columns("attendances"), outboxColumns = try columns("outbox")
             let written = (action: Set(try ActionRecord(action).databaseDictionary.keys),
@@ -72,7 +72,7 @@ import PicketlineCore
         #expect(try await fixture.store.attendance(ada.id) == checkedIn)
         #expect(checkedIn.checkedInAt == StoreFixture.now && checkedIn.consentToContact && checkedIn.phone == "+44 20 7946 0000")
         let events = try await fixture.store.outboxEvents(after: 0, limit: 100)
-        try await fixture.store.pool.write { db in
+        try await fixture.store.database.write { db in
             // Through the Codable-free mapping and back again, unchanged.
             for event in events {
                 var copy = event

@@ -28,7 +28,7 @@ import PicketlineCore
         await #expect(throws: PicketlineError.notFound(entity: "organisation", reference: "ghost")) {
             try await fixture.store.addSpeaker(action: action.slug, SpeakerDraft(name: "Simon", organisation: "ghost"))
         }
-        let counts = try await fixture.store.pool.read { db in
+        let counts = try await fixture.store.database.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM speakers")!, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox")!)
         }
         #expect(counts.0 == 0 && counts.1 == 1)
@@ -45,17 +45,17 @@ import PicketlineCore
 
     @Test func theDatabaseIsInWALModeWithForeignKeysFullSyncAndTempInMemory() async throws {
         let fixture = try StoreFixture(); defer { fixture.remove() }
-        let (mode, foreignKeys, synchronous) = try await fixture.store.pool.read { db in
+        let (mode, foreignKeys, synchronous) = try await fixture.store.database.read { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode")!, try Int.fetchOne(db, sql: "PRAGMA foreign_keys")!,
              try Int.fetchOne(db, sql: "PRAGMA synchronous")!)
         }
         #expect(mode == "wal" && foreignKeys == 1 && synchronous == 2)
         // The connection that commits is the one that must fsync (GRDB sets it to NORMAL with WAL).
-        let writerSynchronous = try await fixture.store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous")! }
+        let writerSynchronous = try await fixture.store.database.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous")! }
         #expect(writerSynchronous == 2)
         // Temporary tables and statement journals stay in memory (2 = MEMORY), on readers and the writer.
-        let readerTemp = try await fixture.store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA temp_store")! }
-        let writerTemp = try await fixture.store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA temp_store")! }
+        let readerTemp = try await fixture.store.database.read { db in try Int.fetchOne(db, sql: "PRAGMA temp_store")! }
+        let writerTemp = try await fixture.store.database.write { db in try Int.fetchOne(db, sql: "PRAGMA temp_store")! }
         #expect(readerTemp == 2 && writerTemp == 2)
         let status = try fixture.store.migrationStatus()
         #expect(status.applied == status.known && !status.known.isEmpty)
@@ -63,8 +63,8 @@ import PicketlineCore
 
     @Test func aCommandsOneConnectionStoreMakesANewFileWALWithFullSyncAndSharesItWithAPool() async throws {
         let fixture = try StoreFixture(concurrentReads: false); defer { fixture.remove() }
-        #expect(!(fixture.store.pool is DatabasePool))
-        let (mode, foreignKeys, synchronous, temp) = try await fixture.store.pool.read { db in
+        #expect(!(fixture.store.database is DatabasePool))
+        let (mode, foreignKeys, synchronous, temp) = try await fixture.store.database.read { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode")!, try Int.fetchOne(db, sql: "PRAGMA foreign_keys")!,
              try Int.fetchOne(db, sql: "PRAGMA synchronous")!, try Int.fetchOne(db, sql: "PRAGMA temp_store")!)
         }
@@ -99,10 +99,10 @@ import PicketlineCore
         try old.close()
 
         let store = try SQLiteStore(path: path)
-        let names = try store.pool.read { db in try String.fetchAll(db, sql: indexes) }
+        let names = try store.database.read { db in try String.fetchAll(db, sql: indexes) }
         #expect(!names.contains("webhook_deliveries_subscription") && names.contains("webhook_deliveries_open_by_subscription"))
         // Cancelling a disabled webhook's open deliveries is the lookup the index is for.
-        let plan = try store.pool.read { db in
+        let plan = try store.database.read { db in
             try Row.fetchAll(db, sql: """
                 EXPLAIN QUERY PLAN UPDATE webhook_deliveries SET status = 'cancelled'
                 WHERE subscription_id = 1 AND status IN ('pending', 'delivering') AND id <> -1
@@ -131,19 +131,19 @@ import PicketlineCore
         try before.close()
 
         let store = try SQLiteStore(path: path)
-        let tables = try await store.pool.read { db in
+        let tables = try await store.database.read { db in
             try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ('attendances', 'outbox')")
         }
         #expect(tables.count == 2 && tables.allSatisfy { !$0.contains("AUTOINCREMENT") })
         #expect(try await store.attendances(action: action.slug) == attendancesBefore)
         #expect(try await store.outboxEvents(after: 0, limit: 100) == eventsBefore)
         #expect(try await store.deliveries(DeliveryFilter()) == deliveriesBefore && deliveriesBefore.count == 1)
-        let indexes = try await store.pool.read { db in
+        let indexes = try await store.database.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('attendances', 'outbox')")
         }
         #expect(Set(indexes).isSuperset(of: ["attendances_action", "attendances_action_email"]) && indexes.count == 3)
         // The deliveries' foreign key still names the outbox, and ids go on from the last one.
-        let reference = try await store.pool.read { db in
+        let reference = try await store.database.read { db in
             try String.fetchOne(db, sql: "SELECT \"table\" FROM pragma_foreign_key_list('webhook_deliveries') WHERE \"from\" = 'outbox_id'")
         }
         #expect(reference == "outbox")
@@ -184,7 +184,7 @@ import PicketlineCore
         try before.close()
 
         let store = try SQLiteStore(path: path)
-        let (table, indexes, reference, sequences) = try await store.pool.read { db in
+        let (table, indexes, reference, sequences) = try await store.database.read { db in
             (try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'webhook_attempts'")!,
              try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'webhook_attempts'"),
              try String.fetchOne(db, sql: "SELECT \"table\" FROM pragma_foreign_key_list('webhook_attempts') WHERE \"from\" = 'delivery_id'"),
@@ -202,7 +202,7 @@ import PicketlineCore
         let retried = try await store.attempts(delivery: deliveryOf[removed.id]!)
         #expect(retried.map(\.id) == [removedAttempts[0].id, max(keptAttempts[0].id, removedAttempts[0].id) + 1])
         try await store.removeSubscription(removed.id)
-        let left = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_attempts")! }
+        let left = try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_attempts")! }
         #expect(left == 1)
         try store.close()
     }
@@ -334,17 +334,20 @@ import PicketlineCore
 
     /// A table `t` on a fresh file, a group commit over it, and a ledger of its transactions.
     struct Writer {
-        let fixture: StoreFixture
+        let directory: URL
         let pool: DatabasePool
         let commit: GroupCommit
         let ledger = Ledger()
 
         init(maximumBatch: Int) async throws {
-            fixture = try StoreFixture()
-            pool = try DatabasePool(path: fixture.directory.appendingPathComponent("burst.sqlite").path)
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("picketline-burst-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            pool = try DatabasePool(path: directory.appendingPathComponent("burst.sqlite").path)
             try await pool.write { db in try db.execute(sql: "CREATE TABLE t (x INTEGER)") }
-            commit = GroupCommit(pool: pool, maximumBatch: maximumBatch)
+            commit = GroupCommit(database: pool, maximumBatch: maximumBatch)
         }
+
+        func remove() { try? FileManager.default.removeItem(at: directory) }
 
         /// Inserts `x`, recorded in the ledger.
         func insert(_ x: Int, throwsBeforeChanges: Bool = false) async throws {
@@ -397,7 +400,7 @@ import PicketlineCore
 
     @Test func aBurstOfWritesIsCommittedAtMostMaximumBatchAtATime() async throws {
         for (bound, sizes) in [(4, [4, 4, 4, 4, 4, 1]), (256, [21])] {
-            let writer = try await Writer(maximumBatch: bound); defer { writer.fixture.remove() }
+            let writer = try await Writer(maximumBatch: bound); defer { writer.remove() }
             let result = await writer.burst((0..<20).map { x in { try await writer.insert(x) } })
             #expect(result.held && result.outcomes.allSatisfy { $0 })
             #expect(try await writer.rows() == Array(0..<20))
@@ -409,7 +412,7 @@ import PicketlineCore
     }
 
     @Test func aWriteWithoutASavepointThatFailsBeforeChangingAnythingFailsAlone() async throws {
-        let writer = try await Writer(maximumBatch: 16); defer { writer.fixture.remove() }
+        let writer = try await Writer(maximumBatch: 16); defer { writer.remove() }
         let result = await writer.burst([
             { try await writer.insert(1, throwsBeforeChanges: true) },
             { try await writer.commit.write(throwsBeforeChanges: true) { _ in throw Refused() } },
@@ -421,7 +424,7 @@ import PicketlineCore
     }
 
     @Test func aWriteWithoutASavepointThatFailsHalfDoneFailsItsWholeTransaction() async throws {
-        let writer = try await Writer(maximumBatch: 16); defer { writer.fixture.remove() }
+        let writer = try await Writer(maximumBatch: 16); defer { writer.remove() }
         let result = await writer.burst([
             { try await writer.insert(1) },
             { try await writer.commit.write(throwsBeforeChanges: true) { db in

@@ -215,14 +215,14 @@ enum Migrations {
         migrator.registerMigration("v5-rowids-for-attendances-and-outbox") { db in
             for table in ["attendances", "outbox"] { try dropAutoincrement(db, table: table) }
         }
-        // The same for the attempt log, which a fan-out appends to once per delivery. In 7 paired
-        // runs of 20-25 call-outs to 1,000 webhooks each, on copies of one database with and
-        // without this migration, the fan-out from `callout send` made 92-102 % of curl's rate
-        // (median 95 %) against 86-92 % (91 %), better in all 7; serve's CPU per delivery moved
-        // less (about 1-2 us of 74-88). Nothing refers to an attempt's id, and though the
-        // retention schedule deletes attempts by age, a new attempt's id is still above every
-        // remaining one (SQLite takes the largest plus one), which keeps the order a delivery's
-        // attempts are listed in. `webhook_deliveries` keeps `AUTOINCREMENT`:
+        // The same for the attempt log, which a fan-out appends to once per delivery. In 9 paired
+        // runs of 15-20 call-outs to 1,000 webhooks each, on copies of one database with and
+        // without this migration, the fan-out from `callout send` made 87-102 % of curl's rate
+        // (median 94 %) against 86-96 % (92 %), ahead in 7 of the 9 (behind in the first two);
+        // serve's CPU per delivery moved less (by 1-2 us of 74-88). Nothing refers to an attempt's
+        // id, and though the retention schedule deletes attempts by age, a new attempt's id is
+        // still above every remaining one (SQLite takes the largest plus one), which keeps the
+        // order a delivery's attempts are listed in. `webhook_deliveries` keeps `AUTOINCREMENT`:
         // removing a webhook deletes its deliveries, and a delivery id handed out again while the
         // removed one is still in flight would let that attempt be recorded on the new delivery.
         migrator.registerMigration("v6-rowids-for-webhook-attempts") { db in

@@ -91,6 +91,18 @@ import PicketlineCore
         return (path, old, { try? FileManager.default.removeItem(at: directory) })
     }
 
+    /// This code's store on a database left at `migration` (not migrated further), with a
+    /// confirmed action tomorrow: for writing data as it stood before a later migration.
+    private func storeOnSchema(upTo migration: String) async throws
+        -> (path: String, store: SQLiteStore, action: Action, remove: () -> Void) {
+        let (path, old, remove) = try databaseMigrated(upTo: migration)
+        try old.close()
+        let store = try SQLiteStore(path: path, migrate: false)
+        let action = try await store.createAction(ActionDraft(
+            title: "Picket", startsAt: Date().addingTimeInterval(86_400), timeZone: "Europe/London", status: .confirmed))
+        return (path, store, action, remove)
+    }
+
     @Test func aDatabaseFromBeforeV4IndexesOnlyOpenDeliveriesBySubscription() throws {
         let (path, old, remove) = try databaseMigrated(upTo: "v3-scheduler")
         defer { remove() }
@@ -113,13 +125,9 @@ import PicketlineCore
     }
 
     @Test func v5RebuildsAttendancesAndTheOutboxWithoutAutoincrementKeepingEveryRowAndReference() async throws {
-        let (path, old, remove) = try databaseMigrated(upTo: "v4-open-deliveries-by-subscription")
+        let (path, before, action, remove) = try await storeOnSchema(upTo: "v4-open-deliveries-by-subscription")
         defer { remove() }
-        try old.close()
         // Data written by this code on the v4 schema: RSVPs, their events, a delivery of one.
-        let before = try SQLiteStore(path: path, migrate: false)
-        let action = try await before.createAction(ActionDraft(
-            title: "Picket", startsAt: Date().addingTimeInterval(86_400), timeZone: "Europe/London", status: .confirmed))
         for name in ["ada", "bo", "cy"] { _ = try await before.rsvp(action: action.slug, RSVP(name: name, email: "\(name)@example.org")) }
         _ = try await before.createSubscription(WebhookSubscriptionDraft(url: "https://hooks.example.org/a", eventTypes: ["*"]),
                                                 secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
@@ -156,13 +164,9 @@ import PicketlineCore
     }
 
     @Test func v6RebuildsTheAttemptLogWithoutAutoincrementKeepingEveryAttemptAndItsCascade() async throws {
-        let (path, old, remove) = try databaseMigrated(upTo: "v5-rowids-for-attendances-and-outbox")
+        let (path, before, action, remove) = try await storeOnSchema(upTo: "v5-rowids-for-attendances-and-outbox")
         defer { remove() }
-        try old.close()
         // A call-out to two webhooks on the v5 schema, one delivered, one to be retried.
-        let before = try SQLiteStore(path: path, migrate: false)
-        let action = try await before.createAction(ActionDraft(
-            title: "Picket", startsAt: Date().addingTimeInterval(86_400), timeZone: "Europe/London", status: .confirmed))
         let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
         let kept = try await before.createSubscription(WebhookSubscriptionDraft(url: "https://hooks.example.org/a", eventTypes: ["callout.*"]), secret: secret)
         let removed = try await before.createSubscription(WebhookSubscriptionDraft(url: "https://hooks.example.org/b", eventTypes: ["callout.*"]), secret: secret)

@@ -40,9 +40,10 @@ final class GroupCommit: @unchecked Sendable {
     /// Each write runs in its own savepoint, so that one which fails is undone alone. A body that
     /// can only fail before it changes anything (it checks, then writes) passes
     /// `throwsBeforeChanges: true` and runs without one: a savepoint costs two statements and a
-    /// copy of every page the write touches: 5–11 % of the CPU of an RSVP (README, Performance). Should such a body
-    /// throw after changing rows after all, the whole transaction is rolled back and every write
-    /// in it fails, as when the disk fails mid-transaction; nothing half-done is ever committed.
+    /// copy of every page the write touches, 5–11 % of the CPU of an RSVP (README, Performance).
+    /// Should such a body throw after changing rows after all, the whole transaction is rolled back
+    /// and every write in it fails, as when the disk fails mid-transaction; nothing half-done is
+    /// ever committed.
     func write<T: Sendable>(throwsBeforeChanges: Bool = false,
                             _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in

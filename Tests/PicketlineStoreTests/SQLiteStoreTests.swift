@@ -83,8 +83,7 @@ import PicketlineCore
     /// A database file in a directory of its own, migrated only up to `migration`; the directory
     /// goes with `remove`.
     private func databaseMigrated(upTo migration: String) throws -> (path: String, old: DatabaseQueue, remove: () -> Void) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("picketline-old-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try StoreFixture.temporaryDirectory("old")
         let path = directory.appendingPathComponent("old.sqlite").path
         let old = try DatabaseQueue(path: path)
         try Migrations.migrator.migrate(old, upTo: migration)
@@ -168,8 +167,10 @@ import PicketlineCore
         defer { remove() }
         // A call-out to two webhooks on the v5 schema, one delivered, one to be retried.
         let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-        let kept = try await before.createSubscription(WebhookSubscriptionDraft(url: "https://hooks.example.org/a", eventTypes: ["callout.*"]), secret: secret)
-        let removed = try await before.createSubscription(WebhookSubscriptionDraft(url: "https://hooks.example.org/b", eventTypes: ["callout.*"]), secret: secret)
+        let kept = try await before.createSubscription(
+            WebhookSubscriptionDraft(url: "https://hooks.example.org/a", eventTypes: ["callout.*"]), secret: secret)
+        let removed = try await before.createSubscription(
+            WebhookSubscriptionDraft(url: "https://hooks.example.org/b", eventTypes: ["callout.*"]), secret: secret)
         _ = try await before.createCallout(action: action.slug, message: "All out!")
         let claimed = try await before.expandAndClaim(events: 10, deliveries: 10, owner: "d", limit: 10, lease: 60).claimed
         #expect(claimed.count == 2)
@@ -344,8 +345,7 @@ import PicketlineCore
         let ledger = Ledger()
 
         init(maximumBatch: Int) async throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("picketline-burst-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            directory = try StoreFixture.temporaryDirectory("burst")
             pool = try DatabasePool(path: directory.appendingPathComponent("burst.sqlite").path)
             try await pool.write { db in try db.execute(sql: "CREATE TABLE t (x INTEGER)") }
             commit = GroupCommit(database: pool, maximumBatch: maximumBatch)

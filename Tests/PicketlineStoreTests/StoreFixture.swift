@@ -15,11 +15,17 @@ struct StoreFixture {
 
     /// With `concurrentReads: false`, the one-connection store an admin command opens.
     init(concurrentReads: Bool = true) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("picketline-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        directory = try Self.temporaryDirectory("store")
         path = directory.appendingPathComponent("test.sqlite").path
         clock = ManualClock(Self.now)
         store = try SQLiteStore(path: path, clock: clock, concurrentReads: concurrentReads)
+    }
+
+    /// A new, empty directory of its own under the system's temporary one (`picketline-<purpose>-<uuid>`).
+    static func temporaryDirectory(_ purpose: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("picketline-\(purpose)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
     }
 
     /// A second connection pool on the same file, as another process would have.

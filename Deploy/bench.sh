@@ -15,7 +15,9 @@ if (( ${#missing[@]} )); then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 \
         || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null; }
 fi
-python3 -c "import cronsim" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check "cronsim==2.8" 2>&1 | grep -v "Running pip as the 'root' user" || true
+# cronsim is the reference of the cron figures (a virtualenv of our own where pip may not install).
+source Deploy/python-references.sh
+python_references cronsim=cronsim==2.8
 # Built as Deploy/README.md and the Dockerfile ship it (Swift libraries linked in), in a build
 # folder of its own so that the development build in .build/ is left alone.
 build=(swift build -c release --static-swift-stdlib --scratch-path "${BENCH_BUILD:-.build-static}")

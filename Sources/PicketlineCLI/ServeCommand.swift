@@ -113,6 +113,9 @@ enum LogSetup {
 }
 
 /// One JSON object per line on stderr: time, level, label, message and the metadata.
+///
+/// Those four fields always say what they name: a metadata value under one of their keys (from
+/// our code or a library's) is written under `metadata.<key>` instead of overwriting it.
 struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level = .info
@@ -124,12 +127,21 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var object: [String: String] = [
-            "time": RFC3339.string(from: Date()), "level": event.level.rawValue, "label": label, "message": "\(event.message)",
-        ]
-        for (key, value) in LogOutput.merged(metadata, event.metadata) { object[key] = "\(value)" }
-        guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        guard var data = line(for: event, at: Date()) else { return }
         data.append(0x0A)
         data.withUnsafeBytes { LogOutput.write($0) }
     }
+
+    /// The event's line without its newline, keys sorted.
+    func line(for event: LogEvent, at time: Date) -> Data? {
+        var object: [String: String] = [
+            "time": RFC3339.string(from: time), "level": event.level.rawValue, "label": label, "message": "\(event.message)",
+        ]
+        for (key, value) in LogOutput.merged(metadata, event.metadata) {
+            object[Self.ownFields.contains(key) ? "metadata." + key : key] = "\(value)"
+        }
+        return try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    }
+
+    private static let ownFields: Set<String> = ["time", "level", "label", "message"]
 }

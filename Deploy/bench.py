@@ -117,6 +117,19 @@ def picketline(work, *arguments, env=None):
                           capture_output=True, text=True, check=True, env=env).stdout
 
 
+def admin_writes(work, tag, count, while_running=None):
+    """Milliseconds each of `count` `organisation create` commands took, one after another
+    (only those started while `while_running` still runs, when given)."""
+    times = []
+    for index in range(count):
+        if while_running is not None and while_running.poll() is not None:
+            break
+        started = time.monotonic()
+        picketline(work, "organisation", "create", "--name", f"Bench {tag} {index}", "--kind", "union")
+        times.append((time.monotonic() - started) * 1000)
+    return times
+
+
 def sqlite_commit_rate(work, synchronous, seconds=3.0):
     """The disk's own limit: single-row IMMEDIATE transactions per second in WAL mode."""
     import sqlite3
@@ -162,6 +175,15 @@ def http_benchmarks(work):
             bare_posts.append(wrk(f"http://127.0.0.1:{bare_port}/bare/rsvp", lua(work, "/bare/rsvp", f"bare{index}")))
             posts.append(wrk(f"http://127.0.0.1:{port}/api/v1/actions/bench/attendances",
                              lua(work, "/api/v1/actions/bench/attendances", f"r{index}")))
+        # An organiser's command beside a serve busy with RSVPs: it must get the write lock in
+        # between serve's group commits (see BusyWait.swift).
+        idle_admin = admin_writes(work, "idle", 5)
+        load = subprocess.Popen(["wrk", "-t1", "-c32", "-d8s", "-s", lua(work, "/api/v1/actions/bench/attendances", "admin"),
+                                 f"http://127.0.0.1:{port}/api/v1/actions/bench/attendances"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1)
+        busy_admin = admin_writes(work, "busy", 20, while_running=load)
+        load.wait()
         peak_rss = rss_mb(server.pid)
     finally:
         if server is not None:
@@ -196,6 +218,8 @@ def http_benchmarks(work):
     row("serve start → /readyz (existing database)", f"{start_seconds * 1000:.0f} ms", f"{bare_start * 1000:.0f} ms bare", "", "≤ 300 ms", start_seconds <= 0.3)
     row("serve idle RSS", f"{idle_rss:.1f} MB", f"{bare_rss:.1f} MB bare", f"{idle_rss / bare_rss:.1f}×", "≤ 40 MB", idle_rss <= 40)
     row("serve RSS after the HTTP runs", f"{peak_rss:.1f} MB", "", "", "(record)", True)
+    row(f"admin write beside serve taking RSVPs (organisation create, {len(busy_admin)}): median / worst",
+        f"{median(busy_admin):.0f} / {max(busy_admin):.0f} ms", f"{median(idle_admin):.0f} ms idle", "", "(record)", True)
     size = os.path.getsize(PICKETLINE) / 1024 / 1024
     row("release binary size", f"{size:.1f} MB", f"{os.path.getsize(BENCH) / 1024 / 1024:.1f} MB bench", "", "(record)", True)
 

@@ -37,7 +37,7 @@ public final class SQLiteStore: Store {
                 reminderDefaults: [ReminderOffset] = ReminderOffset.standard, migrate: Bool = true,
                 ringsDoorbell: Bool = false, concurrentReads: Bool = true) throws {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .callback(BusyWait.callback(timeout: 10))
         configuration.foreignKeysEnabled = true
         let synchronous = "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")"
         configuration.prepareDatabase { db in

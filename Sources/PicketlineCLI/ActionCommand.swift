@@ -38,6 +38,21 @@ struct ActionCommand: AsyncParsableCommand {
             Location(venue: venue, addressLines: addressLines, locality: locality, region: region, postalCode: postalCode,
                      country: country, latitude: latitude, longitude: longitude, isPublic: !hideAddress)
         }
+
+        /// For `update`: only the options given, nil when none is (the address's visibility is
+        /// `--hide-address`/`--reveal-address`, never a side effect of changing a field).
+        func changes() throws -> LocationChanges? {
+            guard !isEmpty else { return nil }
+            var coordinates: LocationChanges.Coordinates??
+            switch (latitude, longitude) {
+            case let (latitude?, longitude?): coordinates = .some(.init(latitude: latitude, longitude: longitude))
+            case (nil, nil): coordinates = nil
+            case (nil, _): throw PicketlineError.invalid(field: "location.latitude", reason: "latitude and longitude go together")
+            case (_, nil): throw PicketlineError.invalid(field: "location.longitude", reason: "latitude and longitude go together")
+            }
+            return LocationChanges(venue: venue, addressLines: addressLines.isEmpty ? nil : addressLines, locality: locality,
+                                   region: region, postalCode: postalCode, country: country, coordinates: coordinates)
+        }
     }
 
     struct Create: StoreCommand {
@@ -164,8 +179,12 @@ struct ActionCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "update", 
             abstract: "Change an action. Only the options given change.",
             discussion: """
+            Location options change only the fields given: an empty value clears one ("--venue ''"),
+            and --address replaces every address line. A hidden address stays hidden until
+            --reveal-address; --hide-address hides it again.
+
             Example: picketline action update emergency-picket --starts "2026-12-05 13:00" --status confirmed
-                     picketline action update emergency-picket --reveal-address
+                     picketline action update emergency-picket --address "14 Other St" --reveal-address
             """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -191,12 +210,18 @@ struct ActionCommand: AsyncParsableCommand {
             let zone = try timeZone.map { TimeZone(identifier: try Validation.timeZone($0, field: "time_zone"))! } ?? current.zone
             var changes = ActionChanges(
                 kind: kind, title: title, description: description, target: target,
-                location: location.isEmpty ? nil : location.location,
+                location: try location.changes(),
                 startsAt: try starts.map { try LocalTimeParser.instant($0, in: zone, field: "starts_at") },
                 endsAt: try ends.map { try LocalTimeParser.instant($0, in: zone, field: "ends_at") },
                 timeZone: timeZone, status: status, visibility: visibility,
                 capacity: unlimited ? .some(nil) : capacity.map { .some($0) }, campaign: campaign, sourceURL: sourceURL)
-            if revealAddress { changes.locationPublic = true } else if location.hideAddress && location.isEmpty { changes.locationPublic = false }
+            if revealAddress && location.hideAddress {
+                throw PicketlineError.invalid(field: "reveal-address", reason: "give --reveal-address or --hide-address, not both")
+            }
+            if unlimited && capacity != nil {
+                throw PicketlineError.invalid(field: "capacity", reason: "give --capacity or --unlimited, not both")
+            }
+            if revealAddress { changes.locationPublic = true } else if location.hideAddress { changes.locationPublic = false }
             guard !changes.isEmpty else {
                 throw PicketlineError.invalid(field: "options", reason: "nothing to change; see picketline action update --help")
             }

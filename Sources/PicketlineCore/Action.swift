@@ -108,7 +108,8 @@ public struct ActionChanges: Codable, Sendable, Equatable {
     public var title: String?
     public var description: String?
     public var target: String?
-    public var location: Location?
+    /// Only the location's fields given change (see `LocationChanges`).
+    public var location: LocationChanges?
     public var startsAt: Date?
     public var endsAt: Date?
     public var timeZone: String?
@@ -123,7 +124,7 @@ public struct ActionChanges: Codable, Sendable, Equatable {
     public var locationPublic: Bool?
 
     public init(kind: ActionKind? = nil, title: String? = nil, description: String? = nil, target: String? = nil,
-                location: Location? = nil, startsAt: Date? = nil, endsAt: Date? = nil, timeZone: String? = nil,
+                location: LocationChanges? = nil, startsAt: Date? = nil, endsAt: Date? = nil, timeZone: String? = nil,
                 status: ActionStatus? = nil, visibility: Visibility? = nil, capacity: Int?? = nil,
                 campaign: String? = nil, sourceURL: String? = nil, locationPublic: Bool? = nil) {
         self.kind = kind; self.title = title; self.description = description; self.target = target
@@ -142,7 +143,7 @@ public struct ActionChanges: Codable, Sendable, Equatable {
         if let title { result.title = try Validation.required(title, field: "title", maxLength: 300) }
         if let description { result.description = try Validation.optional(description, field: "description") }
         if let target { result.target = try Validation.optional(target, field: "target", maxLength: 300) }
-        if let location { result.location = try location.validated() }
+        if let location { result.location = try location.applied(to: result.location).validated() }
         if let locationPublic { result.location.isPublic = locationPublic }
         if let startsAt { result.startsAt = startsAt }
         if let endsAt { result.endsAt = endsAt }

@@ -58,3 +58,49 @@ public struct Location: Codable, Sendable, Equatable {
             .compactMap { $0 }.joined(separator: ", ")
     }
 }
+
+/// A change to some fields of a location; the rest stay. A field given empty (or, for the
+/// coordinates, `.some(nil)`) clears it; `isPublic` is changed only through
+/// `ActionChanges.locationPublic`, so that changing an address never reveals a hidden one.
+public struct LocationChanges: Codable, Sendable, Equatable {
+    public var venue: String?
+    /// Replaces every line; empty removes them.
+    public var addressLines: [String]?
+    public var locality: String?
+    public var region: String?
+    public var postalCode: String?
+    public var country: String?
+    /// Both or neither; `.some(nil)` removes them.
+    public var coordinates: Coordinates??
+
+    public struct Coordinates: Codable, Sendable, Equatable {
+        public var latitude: Double
+        public var longitude: Double
+        public init(latitude: Double, longitude: Double) { self.latitude = latitude; self.longitude = longitude }
+    }
+
+    public init(venue: String? = nil, addressLines: [String]? = nil, locality: String? = nil, region: String? = nil,
+                postalCode: String? = nil, country: String? = nil, coordinates: Coordinates?? = nil) {
+        self.venue = venue; self.addressLines = addressLines; self.locality = locality; self.region = region
+        self.postalCode = postalCode; self.country = country; self.coordinates = coordinates
+    }
+
+    /// True when no field changes.
+    public var isEmpty: Bool { self == LocationChanges() }
+
+    /// `location` with these fields changed (not yet validated).
+    public func applied(to location: Location) -> Location {
+        var result = location
+        if let venue { result.venue = venue }
+        if let addressLines { result.addressLines = addressLines }
+        if let locality { result.locality = locality }
+        if let region { result.region = region }
+        if let postalCode { result.postalCode = postalCode }
+        if let country { result.country = country }
+        if let coordinates {
+            result.latitude = coordinates?.latitude
+            result.longitude = coordinates?.longitude
+        }
+        return result
+    }
+}

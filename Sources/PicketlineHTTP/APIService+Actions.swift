@@ -75,13 +75,14 @@ extension APIService {
                     kind: try body.choice("kind", ActionKind.self), title: body.string("title"),
                     description: body.isNull("description") ? "" : body.string("description"),
                     target: body.isNull("target") ? "" : body.string("target"),
-                    location: try body.object("location").map(location),
+                    location: body.object("location").map(locationChanges),
                     startsAt: try instant(body, "start_date", zone: zone), endsAt: try instant(body, "end_date", zone: zone),
                     timeZone: body.string("time_zone"), status: try body.choice("status", ActionStatus.self),
                     visibility: try body.choice("visibility", Visibility.self),
                     campaign: body.isNull("campaign") ? "" : body.string("campaign"),
                     sourceURL: body.isNull("source_url") ? "" : body.string("source_url"))
                 if body.has("capacity") { changes.capacity = .some(body.int("capacity")) }
+                changes.locationPublic = body.object("location")?.bool("public")
                 let action = try await store.updateAction(String(current.id), changes)
                 return try ok(ActionResource(action, showAddress: true))
             },

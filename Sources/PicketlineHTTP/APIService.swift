@@ -80,18 +80,24 @@ struct APIService: Sendable {
 
     // MARK: Bodies
 
-    static let locationBody = BodySchema([
-        field("venue", .string()), field("address_lines", .array(.string())), field("locality", .string()),
-        field("region", .string()), field("postal_code", .string()), field("country", .string(), "two-letter code"),
-        field("location", .object(BodySchema([field("latitude", .number, required: true), field("longitude", .number, required: true)]))),
-        field("public", .boolean, "false hides the address from the public (default true)"),
-    ])
+    /// A location; when `patching`, only the fields sent change and null clears one.
+    static func locationBody(patching: Bool) -> BodySchema {
+        BodySchema([
+            field("venue", .string(), nullable: patching), field("address_lines", .array(.string()), nullable: patching),
+            field("locality", .string(), nullable: patching), field("region", .string(), nullable: patching),
+            field("postal_code", .string(), nullable: patching), field("country", .string(), nullable: patching, "two-letter code"),
+            field("location", .object(BodySchema([field("latitude", .number, required: true), field("longitude", .number, required: true)])),
+                  nullable: patching),
+            field("public", .boolean, patching ? "true reveals the address to the public, false hides it (unchanged when absent)"
+                                               : "false hides the address from the public (default true)"),
+        ])
+    }
 
     static func actionBody(creating: Bool) -> BodySchema {
         BodySchema([
             field("title", .string(), required: creating), field("kind", vocabulary(ActionKind.self)),
             field("slug", .string()), field("description", .string(), nullable: true), field("target", .string(), nullable: true),
-            field("location", .object(locationBody)),
+            field("location", .object(locationBody(patching: !creating))),
             field("start_date", .string(), required: creating, "RFC 3339, or local \"2026-12-05 12:00\" read in time_zone"),
             field("end_date", .string(), nullable: true), field("time_zone", .string(), required: creating, "IANA zone, e.g. Europe/London"),
             field("status", vocabulary(ActionStatus.self)), field("visibility", vocabulary(Visibility.self)),
@@ -110,6 +116,21 @@ struct APIService: Sendable {
             location.longitude = coordinates.double("longitude")
         }
         return location
+    }
+
+    /// The fields of a PATCH's location that were sent: null or "" clears one.
+    func locationChanges(_ object: JSONObject) -> LocationChanges {
+        func text(_ key: String) -> String? { object.isNull(key) ? "" : object.string(key) }
+        var changes = LocationChanges(
+            venue: text("venue"), addressLines: object.isNull("address_lines") ? [] : object.strings("address_lines"),
+            locality: text("locality"), region: text("region"), postalCode: text("postal_code"), country: text("country"))
+        if object.isNull("location") {
+            changes.coordinates = .some(nil)
+        } else if let coordinates = object.object("location"), let latitude = coordinates.double("latitude"),
+                  let longitude = coordinates.double("longitude") {
+            changes.coordinates = .some(.init(latitude: latitude, longitude: longitude))
+        }
+        return changes
     }
 
     func instant(_ object: JSONObject, _ key: String, zone: TimeZone) throws -> Date? {

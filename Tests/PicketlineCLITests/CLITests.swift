@@ -65,6 +65,15 @@ import Testing
         #expect(try cli.ok(["incident", "show", "1"]).contains("Eviction postponed"))
         let show = try cli.ok(["action", "show", slug])
         #expect(show.contains("address hidden from the public") && show.contains("1 accepted") && show.contains("headcount 23"))
+        // One location field changes alone, and a hidden address stays hidden until revealed.
+        _ = try cli.ok(["action", "update", slug, "--address", "14 Hidden Street"])
+        let shown = try JSONSerialization.jsonObject(with: Data(try cli.ok(["action", "show", slug, "--json"]).utf8)) as? [String: Any]
+        let location = try #require((shown?["action"] as? [String: Any])?["location"] as? [String: Any])
+        #expect(location["locality"] as? String == "Leeds" && location["address_lines"] as? [String] == ["14 Hidden Street"])
+        #expect(location["is_public"] as? Bool == false)
+        let both = try cli.run(["action", "update", slug, "--reveal-address", "--hide-address"])
+        #expect(both.status == 1 && both.stderr.contains("not both"))
+        #expect(try cli.run(["action", "update", slug, "--capacity", "5", "--unlimited"]).status == 1)
         _ = try cli.ok(["action", "update", slug, "--reveal-address", "--status", "confirmed"])
         #expect(try cli.ok(["action", "cancel", slug, "--reason", "Landlord backed down"]).contains("cancelled"))
         let events = try cli.ok(["outbox", "list"])

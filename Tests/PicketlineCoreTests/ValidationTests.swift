@@ -96,3 +96,22 @@ func malformedEmailsAreRefused(_ email: String) {
     #expect(slugify("Anti*Capitalist Resistance") == "anti-capitalist-resistance")
     #expect(slugify("Zhanaozen — Жанаөзен") == "zhanaozen")
 }
+
+@Test func locationChangesKeepTheFieldsNotGivenClearTheEmptyOnesAndNeverTouchVisibility() throws {
+    let hidden = Location(venue: "Depot", addressLines: ["12 Hidden St"], locality: "Leeds", postalCode: "LS1 1AA", country: "GB",
+                          latitude: 53.8, longitude: -1.55, isPublic: false)
+    let moved = try LocationChanges(addressLines: ["99 New St"]).applied(to: hidden).validated()
+    #expect(moved == Location(venue: "Depot", addressLines: ["99 New St"], locality: "Leeds", postalCode: "LS1 1AA", country: "GB",
+                              latitude: 53.8, longitude: -1.55, isPublic: false))
+    let cleared = try LocationChanges(venue: "", postalCode: " ", coordinates: .some(nil)).applied(to: hidden).validated()
+    #expect(cleared.venue == nil && cleared.postalCode == nil && cleared.latitude == nil && cleared.longitude == nil)
+    #expect(cleared.addressLines == ["12 Hidden St"] && cleared.locality == "Leeds" && !cleared.isPublic)
+    #expect(LocationChanges().isEmpty && !LocationChanges(locality: "Bradford").isEmpty)
+    // Through ActionChanges: the address stays hidden unless locationPublic says otherwise.
+    var action = Action(id: 1, slug: "depot-picket", kind: .picket, title: "Depot picket", description: nil, target: nil,
+                        location: hidden, startsAt: start, endsAt: nil, timeZone: "Europe/London", status: .confirmed,
+                        visibility: .public, capacity: nil, campaignID: nil, sourceURL: nil, revision: 1, createdAt: start, updatedAt: start)
+    action = try ActionChanges(location: LocationChanges(locality: "Bradford")).applied(to: action)
+    #expect(action.location.locality == "Bradford" && action.location.venue == "Depot" && !action.location.isPublic)
+    #expect(try ActionChanges(locationPublic: true).applied(to: action).location.isPublic)
+}

@@ -173,3 +173,32 @@ import Testing
         }
     }
 }
+
+@Suite struct ActionPatchTests {
+    /// An organiser changing one line of a hidden address must not wipe the rest of the location
+    /// or reveal it; only `public` reveals it, and null clears a field.
+    @Test func aLocationPatchChangesOnlyTheFieldsSentAndKeepsAHiddenAddressHidden() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let patched = try await client.call(.patch, "/api/v1/actions/embassy-picket", headers: fixture.headers(.organiser),
+                                                json: #"{"location": {"address_lines": ["9 Hidden Mews"]}}"#)
+            #expect(patched.status == .ok, "\(patched.body)")
+            let location = try #require(try object(patched.body)["location"] as? [String: Any])
+            #expect(location["venue"] as? String == "Embassy" && location["locality"] as? String == "London")
+            #expect(location["country"] as? String == "GB" && location["address_lines"] as? [String] == ["9 Hidden Mews"])
+            #expect(location["public"] as? Bool == false)
+            let anonymous = try await client.call(.get, "/api/v1/actions/embassy-picket")
+            #expect(!anonymous.body.contains("Hidden Mews") && anonymous.body.contains("London"))
+
+            let cleared = try await client.call(.patch, "/api/v1/actions/embassy-picket", headers: fixture.headers(.organiser),
+                                                json: #"{"location": {"venue": null, "location": {"latitude": 51.5, "longitude": -0.13}}}"#)
+            let after = try #require(try object(cleared.body)["location"] as? [String: Any])
+            #expect((after["venue"] == nil || after["venue"] is NSNull) && after["locality"] as? String == "London" && after["public"] as? Bool == false)
+            #expect((after["location"] as? [String: Any])?["longitude"] as? Double == -0.13)
+
+            _ = try await client.call(.patch, "/api/v1/actions/embassy-picket", headers: fixture.headers(.organiser),
+                                      json: #"{"location": {"public": true}}"#)
+            #expect(try await client.call(.get, "/api/v1/actions/embassy-picket").body.contains("9 Hidden Mews"))
+        }
+    }
+}

@@ -20,9 +20,14 @@ public struct PageRequest: Sendable, Equatable {
     public var page: Int
     public var perPage: Int
 
-    /// Clamps `page` to ≥ 1 and `perPage` to 1…100.
+    /// The last page one may ask for: far beyond any list, and its offset far from overflowing.
+    public static let maximumPage = 1_000_000
+
+    /// Refuses a `page` outside 1…`maximumPage` and a `perPage` outside 1…100.
     public init(page: Int = 1, perPage: Int = 25) throws {
-        guard page >= 1 else { throw PicketlineError.invalid(field: "page", reason: "must be 1 or more") }
+        guard (1...Self.maximumPage).contains(page) else {
+            throw PicketlineError.invalid(field: "page", reason: "must be between 1 and \(Self.maximumPage)")
+        }
         guard (1...100).contains(perPage) else { throw PicketlineError.invalid(field: "per_page", reason: "must be between 1 and 100") }
         self.page = page; self.perPage = perPage
     }

@@ -16,7 +16,7 @@ extension APIService {
                     QueryParameter(name: "starts_after", schema: .string(format: "date-time"), description: "RFC 3339"),
                     QueryParameter(name: "starts_before", schema: .string(format: "date-time"), description: "RFC 3339"),
                     QueryParameter(name: "modified_since", schema: .string(format: "date-time"), description: "RFC 3339"),
-                    QueryParameter(name: "page", schema: .integer(minimum: 1), description: "1-based page"),
+                    QueryParameter(name: "page", schema: .integer(minimum: 1, maximum: PageRequest.maximumPage), description: "1-based page"),
                     QueryParameter(name: "per_page", schema: .integer(minimum: 1, maximum: 100), description: "default 25"),
                   ],
                   success: .json(200, PageResource<ActionResource>.schema("Action")), cachedWhenAnonymous: true) { input in

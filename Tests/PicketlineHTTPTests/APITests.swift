@@ -158,6 +158,12 @@ import Testing
             #expect(try await client.call(.get, "/api/v1/statements/nope/signatures").status == .notFound)
             #expect(try await client.call(.patch, "/api/v1/attendances/999", headers: fixture.headers(.admin), json: #"{"status": "declined"}"#).status == .notFound)
             #expect(try await client.call(.get, "/api/v1/actions?per_page=101").status == .badRequest)
+            // A page whose offset would overflow (it crashed the server) is refused, naming the field.
+            for page in ["9223372036854775807", "368934881474191035", "1000001", "0"] {
+                let response = try await client.call(.get, "/api/v1/actions?page=\(page)")
+                #expect(response.status == .badRequest && response.body.contains(#""field":"page""#), "page=\(page): \(response.body)")
+            }
+            #expect(try await client.call(.get, "/api/v1/actions?page=1000000").status == .ok)
             #expect(try await client.call(.get, "/api/v1/actions?starts_after=yesterday").status == .badRequest)
             #expect(try await client.call(.get, "/api/v1/actions?status=maybe").status == .badRequest)
         }

@@ -59,6 +59,23 @@ import Testing
         }
     }
 
+    /// Names from the public that a spreadsheet would run as formulas are written as text.
+    @Test func csvExportsNeutraliseFormulasButNotPhoneNumbers() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        let formulas = ["=HYPERLINK(\"http://example.org\",\"x\")", "+SUM(1,2)", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)", "=cmd|' /C calc'!A0"]
+        for (index, name) in formulas.enumerated() {
+            _ = try await fixture.store.sign(statement: "release", .person(name: name, affiliation: "Branch \(index)", email: nil))
+        }
+        _ = try await fixture.store.rsvp(action: "embassy-picket", RSVP(name: "=1+2", phone: "+44 7700 900555"))
+        try await fixture.test { client in
+            let rows = try Self.readCSV(try await client.call(.get, "/api/v1/statements/release/signatures.csv").body, in: fixture)
+            for name in formulas { #expect(rows.contains { $0[0] == "'" + name }, "\(name) not neutralised: \(rows)") }
+            let attendance = try await client.call(.get, "/api/v1/actions/embassy-picket/attendances.csv", headers: fixture.headers(.organiser))
+            let attendees = try Self.readCSV(attendance.body, in: fixture)
+            #expect(attendees.contains { $0[1] == "'=1+2" && $0[3] == "+44 7700 900555" }, "\(attendees)")
+        }
+    }
+
     /// Parses with Python's icalendar; returns the first event's fields, or the event count with `all`.
     static func parse(_ text: String, in fixture: APIFixture, all: Bool = false) throws -> [String: Any] {
         let file = fixture.directory.appendingPathComponent("\(UUID().uuidString).ics")

@@ -103,7 +103,7 @@ struct ActionCommand: AsyncParsableCommand {
         @Option(help: "Only this status.") var status: ActionStatus?
         @Option(help: "Only public or private ones.") var visibility: Visibility?
         @Option(help: "Only this campaign (id or slug).") var campaign: String?
-        @Option(help: "Only actions this organisation endorses (id or slug).") var organisation: String?
+        @Option(help: "Only actions this organisation endorses, confirmed (id or slug).") var organisation: String?
         @Flag(help: "Only actions that have not started yet.") var upcoming = false
         @Option(help: "Page (1-based).") var page = 1
         @Option(help: "Actions per page (1–100).") var perPage = 100

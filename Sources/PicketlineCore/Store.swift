@@ -43,7 +43,7 @@ public struct ActionFilter: Sendable, Equatable {
     public var visibility: Visibility?
     /// Campaign slug or id.
     public var campaign: String?
-    /// Organisation slug or id: actions it endorses (not withdrawn).
+    /// Organisation slug or id: actions it endorses (confirmed endorsements only).
     public var organisation: String?
     public var startsAfter: Date?
     public var startsBefore: Date?

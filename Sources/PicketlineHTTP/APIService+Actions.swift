@@ -12,7 +12,7 @@ extension APIService {
                   query: [
                     QueryParameter(name: "status", schema: vocabulary(ActionStatus.self), description: "only this status"),
                     QueryParameter(name: "campaign", schema: .string(), description: "campaign id or slug"),
-                    QueryParameter(name: "organisation", schema: .string(), description: "actions this organisation endorses"),
+                    QueryParameter(name: "organisation", schema: .string(), description: "actions this organisation endorses (confirmed)"),
                     QueryParameter(name: "starts_after", schema: .string(format: "date-time"), description: "RFC 3339"),
                     QueryParameter(name: "starts_before", schema: .string(format: "date-time"), description: "RFC 3339"),
                     QueryParameter(name: "modified_since", schema: .string(format: "date-time"), description: "RFC 3339"),
@@ -96,7 +96,7 @@ extension APIService {
             Route(method: .get, path: "/api/v1/calendar.ics", summary: "Feed of upcoming public actions (iCalendar)", tag: "feeds",
                   access: .everyone,
                   query: [QueryParameter(name: "campaign", schema: .string(), description: "only this campaign"),
-                          QueryParameter(name: "organisation", schema: .string(), description: "only actions it endorses")],
+                          QueryParameter(name: "organisation", schema: .string(), description: "only actions it endorses (confirmed)")],
                   success: .text("text/calendar")) { input in
                 let filter = ActionFilter(visibility: .public, campaign: input.query("campaign"), organisation: input.query("organisation"),
                                           startsAfter: clock.now().addingTimeInterval(-86_400))

@@ -62,7 +62,8 @@ extension SQLiteStore {
                 arguments += [try db.id(in: "campaigns", entity: "campaign", reference: campaign)]
             }
             if let organisation = filter.organisation {
-                clauses.append("id IN (SELECT action_id FROM endorsements WHERE organisation_id = ? AND state <> 'withdrawn')")
+                // Confirmed only: an invitation is not support, and is shown to no one but the action's organisers.
+                clauses.append("id IN (SELECT action_id FROM endorsements WHERE organisation_id = ? AND state = 'confirmed')")
                 arguments += [try db.id(in: "organisations", entity: "organisation", reference: organisation)]
             }
             if let after = filter.startsAfter { clauses.append("starts_at >= ?"); arguments += [after] }

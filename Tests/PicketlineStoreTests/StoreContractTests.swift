@@ -83,6 +83,8 @@ import PicketlineCore
         for name in ["rs21", "Workers Power", "ACR"] { _ = try await store.createOrganisation(OrganisationDraft(name: name)) }
         _ = try await store.endorse(action: action.slug, organisation: "rs21", role: .supporter, state: .confirmed)
         _ = try await store.endorse(action: action.slug, organisation: "workers-power", role: .supporter, state: .invited)
+        // Listing by organisation counts confirmed support only, not an invitation.
+        #expect(try await store.actions(ActionFilter(organisation: "workers-power"), page: .first).total == 0)
         _ = try await store.endorse(action: action.slug, organisation: "acr", role: .caller, state: .confirmed)
         await #expect(throws: PicketlineError.self) {
             try await store.endorse(action: action.slug, organisation: "rs21", role: .caller, state: .confirmed)
@@ -94,6 +96,7 @@ import PicketlineCore
         #expect(try await store.endorsements(ofAction: action.slug, includeWithdrawn: true).count == 3)
         let confirmed = try await store.setEndorsement(action: action.slug, organisation: "workers-power", state: .confirmed, role: .coOrganiser)
         #expect(confirmed.state == .confirmed && confirmed.role == .coOrganiser)
+        #expect(try await store.actions(ActionFilter(organisation: "workers-power"), page: .first).total == 1)
         #expect(try await store.endorsements(byOrganisation: "acr", includeWithdrawn: false).map(\.action.id) == [action.id])
         #expect(try await store.actions(ActionFilter(organisation: "rs21"), page: .first).total == 0)
         #expect(try await store.actions(ActionFilter(organisation: "acr"), page: .first).total == 1)

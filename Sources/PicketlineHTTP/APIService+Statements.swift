@@ -23,7 +23,7 @@ extension APIService {
                 return try ok(ListResource(items: statements.map(StatementResource.init)))
             },
             Route(method: .post, path: "/api/v1/statements", summary: "Publish a statement", tag: "statements", access: .admin,
-                  body: Self.statementBody(creating: true), success: .json(201, .reference("Statement"))) { input in
+                  body: Self.statementBody(creating: true), success: .json(201, .reference("Statement")), errors: [409]) { input in
                 let body = input.json
                 let statement = try await store.createStatement(StatementDraft(
                     title: try body.required("title"), slug: body.string("slug"), body: try body.required("body"),

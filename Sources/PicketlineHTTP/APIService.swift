@@ -96,14 +96,15 @@ struct APIService: Sendable {
     static func actionBody(creating: Bool) -> BodySchema {
         BodySchema([
             field("title", .string(), required: creating), field("kind", vocabulary(ActionKind.self)),
-            field("slug", .string()), field("description", .string(), nullable: true), field("target", .string(), nullable: true),
+            field("description", .string(), nullable: true), field("target", .string(), nullable: true),
             field("location", .object(locationBody(patching: !creating))),
             field("start_date", .string(), required: creating, "RFC 3339, or local \"2026-12-05 12:00\" read in time_zone"),
             field("end_date", .string(), nullable: true), field("time_zone", .string(), required: creating, "IANA zone, e.g. Europe/London"),
             field("status", vocabulary(ActionStatus.self)), field("visibility", vocabulary(Visibility.self)),
             field("capacity", .integer(minimum: 0), nullable: true, "null: unlimited"),
             field("campaign", .string(), nullable: true, "campaign id or slug"), field("source_url", .string(), nullable: true),
-        ] + (creating ? [field("caller", .string(), "organisation id or slug recorded as caller (organisers: their own)")] : []))
+        ] + (creating ? [field("slug", .string(), "taken already: 409; without one, made from the title (-2, -3 … when taken)"),
+                         field("caller", .string(), "organisation id or slug recorded as caller (organisers: their own)")] : []))
     }
 
     func location(_ object: JSONObject) throws -> Location {

@@ -19,10 +19,11 @@ struct ActionPayload: Encodable {
 
 extension SQLiteStore {
     public func createAction(_ draft: ActionDraft) async throws -> Action {
+        let explicitSlug = draft.slug != nil
         let draft = try draft.validated()
         return try await write { db, now in
             let campaignID = try draft.campaign.map { try db.id(in: "campaigns", entity: "campaign", reference: $0) }
-            let slug = try db.freeSlug(draft.slug!, in: "actions")
+            let slug = try db.freeSlug(draft.slug!, in: "actions", explicit: explicitSlug)
             var action = Action(
                 id: 0, slug: slug, kind: draft.kind, title: draft.title, description: draft.description,
                 target: draft.target, location: draft.location, startsAt: draft.startsAt, endsAt: draft.endsAt,

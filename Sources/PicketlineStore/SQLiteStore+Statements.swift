@@ -31,11 +31,12 @@ struct SignaturePersonalData: Encodable { var email: String? }
 
 extension SQLiteStore {
     public func createStatement(_ draft: StatementDraft) async throws -> PicketlineCore.Statement {
+        let explicitSlug = draft.slug != nil
         let draft = try draft.validated()
         return try await write { db, now in
             let campaignID = try draft.campaign.map { try db.id(in: "campaigns", entity: "campaign", reference: $0) }
             let actionID = try draft.action.map { try db.action($0).id }
-            let slug = try db.freeSlug(draft.slug!, in: "statements")
+            let slug = try db.freeSlug(draft.slug!, in: "statements", explicit: explicitSlug)
             var statement = PicketlineCore.Statement(
                 id: 0, slug: slug, title: draft.title, body: draft.body, demands: draft.demands, issuedOn: draft.issuedOn,
                 sourceURL: draft.sourceURL, campaignID: campaignID, actionID: actionID, status: draft.status,

@@ -149,8 +149,15 @@ extension Database {
         throw PicketlineError.notFound(entity: entity, reference: reference)
     }
 
-    /// Picks a free slug: the wanted one, else with `-2`, `-3`, … appended.
-    func freeSlug(_ wanted: String, in table: String) throws -> String {
+    /// Picks a free slug: the wanted one, else with `-2`, `-3`, … appended. A slug the caller
+    /// asked for (`explicit`) is never changed: taken, it is a conflict naming the field.
+    func freeSlug(_ wanted: String, in table: String, explicit: Bool = false) throws -> String {
+        if explicit {
+            guard try !(Bool.fetchOne(self, sql: "SELECT 1 FROM \(table) WHERE slug = ?", arguments: [wanted]) ?? false) else {
+                throw PicketlineError.conflict(field: "slug", reason: "the slug \(wanted) is already taken; choose another")
+            }
+            return wanted
+        }
         var candidate = wanted
         var suffix = 2
         while try Bool.fetchOne(self, sql: "SELECT 1 FROM \(table) WHERE slug = ?", arguments: [candidate]) ?? false {

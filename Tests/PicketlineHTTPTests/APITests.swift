@@ -208,3 +208,28 @@ import Testing
         }
     }
 }
+
+@Suite struct SlugTests {
+    /// A slug asked for is kept or refused, never quietly changed; one made from the title moves
+    /// aside (-2); a PATCH cannot change it (it would break every link already shared).
+    @Test func anExplicitSlugThatIsTakenIsAConflictAndAPatchCannotChangeOne() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let body = #"{"title": "Picket of the embassy", "start_date": "2026-12-20 12:00", "time_zone": "Europe/London""#
+            let taken = try await client.call(.post, "/api/v1/actions", headers: fixture.headers(.admin),
+                                              json: body + #", "slug": "embassy-picket"}"#)
+            #expect(taken.status == .conflict && taken.body.contains(#""field":"slug""#), "\(taken.body)")
+            let derived = try await client.call(.post, "/api/v1/actions", headers: fixture.headers(.admin), json: body + "}")
+            #expect(derived.status == .created)
+            #expect(try object(derived.body)["slug"] as? String == "picket-of-the-embassy")
+            let again = try await client.call(.post, "/api/v1/actions", headers: fixture.headers(.admin), json: body + "}")
+            #expect(try object(again.body)["slug"] as? String == "picket-of-the-embassy-2")
+            let renamed = try await client.call(.patch, "/api/v1/actions/embassy-picket", headers: fixture.headers(.admin),
+                                                json: #"{"slug": "embassy-picket-2027"}"#)
+            #expect(renamed.status == .badRequest && renamed.body.contains(#""field":"slug""#), "\(renamed.body)")
+            let statement = try await client.call(.post, "/api/v1/statements", headers: fixture.headers(.admin),
+                                                  json: #"{"title": "Free them", "body": "Text", "slug": "release"}"#)
+            #expect(statement.status == .conflict, "\(statement.body)")
+        }
+    }
+}

@@ -179,6 +179,14 @@ extension SQLiteStore {
             guard action.status != .cancelled else {
                 throw PicketlineError.conflict(field: "action", reason: "\(action.title) is cancelled")
             }
+            // Present means holding a place: someone who declined answers again first, and someone
+            // on the waitlist is checked in once a place is theirs (promotion is automatic).
+            guard attendance.status != .declined else {
+                throw PicketlineError.conflict(field: "status", reason: "\(attendance.name) declined; record their new answer (accepted) before checking them in")
+            }
+            guard !attendance.waitlisted else {
+                throw PicketlineError.conflict(field: "waitlisted", reason: "\(attendance.name) is on the waitlist; they can be checked in once a place is theirs")
+            }
             attendance.attended = true
             attendance.checkedInAt = now
             attendance.updatedAt = now

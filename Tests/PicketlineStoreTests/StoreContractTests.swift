@@ -216,6 +216,18 @@ import PicketlineCore
         let rsvp = try await store.rsvp(action: action.slug, RSVP(name: "Ada", phone: "+44 7700 900000"))
         let checkedIn = try await store.checkIn(rsvp.attendance.id)
         #expect(checkedIn.attended && checkedIn.checkedInAt == clock.now())
+        // Only someone holding a place is checked in: not after declining, not from the waitlist.
+        let full = try await future(store, clock: clock, capacity: 1, title: "Meeting")
+        _ = try await store.rsvp(action: full.slug, RSVP(name: "Bo", email: "bo@example.org"))
+        let waiting = try await store.rsvp(action: full.slug, RSVP(name: "Cy", email: "cy@example.org")).attendance
+        let declined = try await store.rsvp(action: full.slug, RSVP(name: "Di", email: "di@example.org", status: .declined)).attendance
+        #expect(waiting.waitlisted)
+        for (id, field) in [(waiting.id, "waitlisted"), (declined.id, "status")] {
+            do { _ = try await store.checkIn(id); Issue.record("checked in \(id)") } catch let error as PicketlineError {
+                #expect(error.field == field)
+            }
+        }
+        #expect(try await store.attendanceSummary(action: full.slug).attended == 0)
         _ = try await store.recordHeadcount(action: action.slug, count: 40, countedAt: action.startsAt, note: nil)
         _ = try await store.recordHeadcount(action: action.slug, count: 50, countedAt: action.startsAt.addingTimeInterval(900), note: "rain")
         let summary = try await store.attendanceSummary(action: action.slug)

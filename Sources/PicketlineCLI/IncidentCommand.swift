@@ -109,12 +109,14 @@ struct OutboxCommand: AsyncParsableCommand {
         @Option(help: "Only this event type.") var type: String?
 
         func run(store: SQLiteStore, configuration: Configuration) async throws {
-            var events = try await store.outboxEvents(after: after, limit: limit)
-            if let type { events = events.filter { $0.type == type } }
+            let events = try await store.outboxEvents(after: after, limit: limit, type: type)
             if output.json { return try Output.json(events) }
             Output.table(["#", "WHEN", "TYPE", "SUBJECT"], events.map {
                 [String($0.id), RFC3339.string(from: $0.occurredAt), $0.type, "\($0.subjectType) \($0.subjectID)"]
             })
+            if events.count == limit, let last = events.last {
+                Output.line("(the first \(limit); more with --after \(last.id))")
+            }
         }
     }
 }

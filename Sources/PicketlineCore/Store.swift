@@ -172,7 +172,7 @@ public protocol Store: Sendable {
 
     // Outbox
     /// Outbox events after a position, oldest first.
-    func outboxEvents(after position: Int64, limit: Int) async throws -> [OutboxEvent]
+    func outboxEvents(after position: Int64, limit: Int, type: String?) async throws -> [OutboxEvent]
 }
 
 extension Store {
@@ -182,5 +182,12 @@ extension Store {
     /// Records an RSVP to any action, whatever its visibility (the CLI and organisers).
     public func rsvp(action: String, _ rsvp: RSVP) async throws -> RSVPOutcome {
         try await self.rsvp(action: action, rsvp, publicOnly: false)
+    }
+}
+
+extension Store {
+    /// Events of every type after `position`, oldest first.
+    public func outboxEvents(after position: Int64, limit: Int) async throws -> [OutboxEvent] {
+        try await outboxEvents(after: position, limit: limit, type: nil)
     }
 }

@@ -90,9 +90,11 @@ extension SQLiteStore {
         }
     }
 
-    public func outboxEvents(after position: Int64, limit: Int) async throws -> [OutboxEvent] {
+    public func outboxEvents(after position: Int64, limit: Int, type: String?) async throws -> [OutboxEvent] {
         try await read { db in
-            try OutboxEvent.filter(Column("id") > position).order(Column("id")).limit(max(1, min(limit, 10_000))).fetchAll(db)
+            var events = OutboxEvent.filter(Column("id") > position)
+            if let type { events = events.filter(Column("type") == type) }
+            return try events.order(Column("id")).limit(max(1, min(limit, 10_000))).fetchAll(db)
         }
     }
 }

@@ -135,5 +135,5 @@ struct UnusedStore: Store {
     func incidents(action: String?) async throws -> [Incident] { fail() }
     func followUpIncident(_ id: Int64, state: IncidentState?, note: String?) async throws -> Incident { fail() }
     func incidentUpdates(_ id: Int64) async throws -> [IncidentUpdate] { fail() }
-    func outboxEvents(after position: Int64, limit: Int) async throws -> [OutboxEvent] { fail() }
+    func outboxEvents(after position: Int64, limit: Int, type: String?) async throws -> [OutboxEvent] { fail() }
 }

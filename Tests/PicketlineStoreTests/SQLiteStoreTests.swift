@@ -19,6 +19,13 @@ import PicketlineCore
         #expect(!created.payload.contains("ada@example.org") && !created.payload.contains("Ada"))
         #expect(created.personalData?.contains("ada@example.org") == true)
         #expect(created.eventID.hasPrefix("evt_"))
+        // A type filter applies before the limit (`outbox list --type` found only the first page's).
+        for name in ["Bo", "Cy", "Di"] {
+            _ = try await fixture.store.rsvp(action: action.slug, RSVP(name: name, email: "\(name.lowercased())@example.org"))
+        }
+        _ = try await fixture.store.updateAction(action.slug, ActionChanges(title: "Emergency picket, moved"))
+        let updates = try await fixture.store.outboxEvents(after: 0, limit: 2, type: EventType.actionUpdated)
+        #expect(updates.map(\.type) == [EventType.actionUpdated])
     }
 
     @Test func aFailedChangeLeavesNeitherRowsNorEvents() async throws {

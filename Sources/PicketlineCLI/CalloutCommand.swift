@@ -50,7 +50,7 @@ struct CalloutCommand: AsyncParsableCommand {
 
         static func summary(_ callout: Callout, eventID: String, webhooks: Int) {
             Output.line("call-out \(callout.id) for action \(callout.actionID) (event \(eventID)): "
-                        + "\(webhooks) webhook\(webhooks == 1 ? "" : "s") want it")
+                        + "\(webhooks) webhook\(webhooks == 1 ? " wants" : "s want") it")
         }
     }
 

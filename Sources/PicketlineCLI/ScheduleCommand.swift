@@ -37,7 +37,7 @@ struct ScheduleCommand: AsyncParsableCommand {
             """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
-        @Option(help: "digest, retention or deliveries-cleanup.") var kind: ScheduleKind
+        @Option(help: "digest, retention, deliveries-cleanup or backup.") var kind: ScheduleKind
         @Option(help: "Cron expression, quoted: \"0 9 * * mon\".") var cron: String
         @Option(name: [.customLong("tz"), .long], help: "IANA time zone (default from configuration).") var timeZone: String?
         @Option(help: "A unique name; derived from the kind and scope when omitted.") var name: String?

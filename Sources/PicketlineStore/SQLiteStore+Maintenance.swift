@@ -26,6 +26,19 @@ extension SQLiteStore {
     /// Writes a consistent copy of the live database to `destination` with SQLite's online backup
     /// API (writers keep going meanwhile); the file appears only once complete.
     public func backup(to destination: String) throws -> BackupSummary {
+        // What the user can mend is said as such, not as the database being unavailable.
+        let target = URL(fileURLWithPath: destination).standardizedFileURL.resolvingSymlinksInPath()
+        if target.path == URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path {
+            throw PicketlineError.invalid(field: "file", reason: "\(destination) is the database itself; give another file")
+        }
+        var isFolder: ObjCBool = false
+        let folder = target.deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+            throw PicketlineError.invalid(field: "file", reason: "the folder \(folder) does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: folder) else {
+            throw PicketlineError.invalid(field: "file", reason: "the folder \(folder) cannot be written to")
+        }
         let temporary = destination + ".partial-\(UUID().uuidString.prefix(8))"
         do {
             let target = try DatabaseQueue(path: temporary)

@@ -56,4 +56,16 @@ import PicketlineCore
         #expect(throws: PicketlineError.self) { try fixture.store.restore(from: junk, force: true) }
         #expect(throws: PicketlineError.self) { try fixture.store.restore(from: junk + ".missing", force: true) }
     }
+
+    @Test func aBackupToAMissingFolderOrOntoTheDatabaseItselfIsRefusedNamingTheFile() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        let missing = fixture.directory.appendingPathComponent("no-such-folder/backup.sqlite").path
+        #expect(throws: PicketlineError.invalid(field: "file", reason: "the folder \(fixture.directory.appendingPathComponent("no-such-folder").path) does not exist")) {
+            try fixture.store.backup(to: missing)
+        }
+        let itself = fixture.directory.appendingPathComponent("./test.sqlite").path
+        #expect(throws: PicketlineError.invalid(field: "file", reason: "\(itself) is the database itself; give another file")) {
+            try fixture.store.backup(to: itself)
+        }
+    }
 }

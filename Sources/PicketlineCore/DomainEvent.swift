@@ -29,6 +29,16 @@ public enum EventType {
     public static let signatureWithdrawn = "statement.signature_withdrawn"
     public static let incidentReported = "incident.reported"
     public static let incidentUpdated = "incident.updated"
+
+    /// Every type an event is written with (webhook subscriptions are checked against it).
+    public static let all: [String] = [
+        actionCreated, actionUpdated, actionCancelled, campaignCreated, campaignUpdated, organisationCreated,
+        organisationUpdated, endorsementAdded, endorsementConfirmed, endorsementWithdrawn, endorsementInvited, speakerAdded,
+        speakerConfirmed, speakerWithdrawn, speakerInvited, lineupReordered, attendanceCreated, attendanceUpdated,
+        attendancePromoted, attendanceCheckedIn, headcountRecorded, statementPublished, statementUpdated, statementSigned,
+        signatureWithdrawn, incidentReported, incidentUpdated, reminderDue, digestDue, calloutCreated, webhookDisabled,
+        webhookTest,
+    ]
 }
 
 /// A domain event as written to the outbox, in the same transaction as the change it records.

@@ -93,6 +93,11 @@ public enum EventTypePattern {
         for pattern in cleaned where pattern.count > 100 || !pattern.allSatisfy(allowed.contains) {
             throw PicketlineError.invalid(field: field, reason: "\(pattern.debugDescription) is not an event type pattern (letters, digits, '.', '_' and '*')")
         }
+        // A typo would make a subscription that never fires: each pattern must match a type.
+        for pattern in cleaned where !EventType.all.contains(where: { matches(pattern, $0) }) {
+            let families = Set(EventType.all.map { $0.prefix { $0 != "." } }).sorted().map { $0 + ".*" }
+            throw PicketlineError.invalid(field: field, reason: "\(pattern.debugDescription) matches no event type (they are \(families.joined(separator: ", ")))")
+        }
         var seen = Set<String>()
         return cleaned.filter { seen.insert($0).inserted }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PicketlineCore
 import Testing
 
 @Suite struct CLITests {
@@ -77,6 +78,11 @@ import Testing
         _ = try cli.ok(["action", "update", slug, "--reveal-address", "--status", "confirmed"])
         #expect(try cli.ok(["action", "cancel", slug, "--reason", "Landlord backed down"]).contains("cancelled"))
         let events = try cli.ok(["outbox", "list"])
+        // Every type written is one a webhook may subscribe to.
+        let written = try JSONSerialization.jsonObject(with: Data(try cli.ok(["outbox", "list", "--json"]).utf8)) as? [[String: Any]]
+        for type in Set((written ?? []).compactMap { $0["type"] as? String }) {
+            #expect(EventType.all.contains(type), "\(type) is not in EventType.all")
+        }
         for type in ["action.created", "endorsement.added", "speaker.confirmed", "attendance.created", "attendance.promoted",
                      "attendance.checked_in", "headcount.recorded", "incident.reported", "action.updated", "action.cancelled"] {
             #expect(events.contains(type), "no \(type) event")

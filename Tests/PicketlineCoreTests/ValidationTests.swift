@@ -115,3 +115,11 @@ func malformedEmailsAreRefused(_ email: String) {
     #expect(action.location.locality == "Bradford" && action.location.venue == "Depot" && !action.location.isPublic)
     #expect(try ActionChanges(locationPublic: true).applied(to: action).location.isPublic)
 }
+
+@Test func aWebhookPatternMustMatchSomeEventTypeSoThatATypoIsNotASilentSubscription() throws {
+    #expect(try EventTypePattern.validated(["callout.*", "*", "attendance.created", "*.cancelled"]).count == 4)
+    let error = #expect(throws: PicketlineError.self) { try EventTypePattern.validated(["callout.*", "bogus.event"]) }
+    #expect(error?.field == "events" && error?.description.contains("callout.*") == true)
+    #expect(throws: PicketlineError.self) { try EventTypePattern.validated(["calout.created"]) }
+    #expect(Set(EventType.all).count == EventType.all.count && EventType.all.allSatisfy { !$0.contains("*") })
+}

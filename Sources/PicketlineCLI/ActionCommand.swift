@@ -25,8 +25,10 @@ struct ActionCommand: AsyncParsableCommand {
         @Option(help: "Region or county.") var region: String?
         @Option(help: "Postal code.") var postalCode: String?
         @Option(help: "Two-letter country code.") var country: String?
-        @Option(help: "Latitude (with --longitude).") var latitude: Double?
-        @Option(help: "Longitude (with --latitude).") var longitude: Double?
+        // Unconditional: the value may start with a minus sign (west, south), which would
+        // otherwise be read as another option.
+        @Option(parsing: .unconditional, help: "Latitude (with --longitude); south is negative.") var latitude: Double?
+        @Option(parsing: .unconditional, help: "Longitude (with --latitude); west is negative.") var longitude: Double?
         @Flag(help: "Hide the address from the public until revealed (only the locality is shown).") var hideAddress = false
 
         var isEmpty: Bool {

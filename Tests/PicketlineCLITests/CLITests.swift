@@ -89,6 +89,14 @@ import Testing
         }
     }
 
+    @Test func westernAndSouthernCoordinatesAreReadAsNumbersNotOptions() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        let created = try cli.ok(["action", "create", "--title", "Port picket", "--starts", "2099-02-01 10:00",
+                                  "--time-zone", "America/New_York", "--latitude", "-33.9", "--longitude", "-74.0", "--json"])
+        let location = (try JSONSerialization.jsonObject(with: Data(created.utf8)) as? [String: Any])?["location"] as? [String: Any]
+        #expect(location?["latitude"] as? Double == -33.9 && location?["longitude"] as? Double == -74.0, "\(created)")
+    }
+
     @Test(arguments: [
         (["action", "create", "--title", " ", "--starts", "2099-01-01 12:00"], "title"),
         (["action", "create", "--title", "P", "--starts", "2099-01-01 12:00", "--ends", "2099-01-01 11:00"], "ends_at"),

@@ -30,9 +30,15 @@ enum JSONBody {
     /// Reads the body (up to `limit` bytes) as a JSON object and validates it against `schema`.
     static func object(_ request: Request, limit: Int, schema: BodySchema) async throws -> JSONObject {
         var request = request
+        // Announced too large: answered now, not after waiting for bytes that may never come.
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit { throw APIError.tooLarge }
         let buffer: ByteBuffer
         do { buffer = try await request.collectBody(upTo: limit) } catch is NIOTooManyBytesError { throw APIError.tooLarge }
-        guard buffer.readableBytes > 0 else { throw APIError.badRequest(nil, "the request needs a JSON object body") }
+        guard buffer.readableBytes > 0 else {
+            // No body where nothing is required (a cancel without a reason) is the empty object.
+            guard schema.fields.contains(where: \.required) else { return JSONObject([:], path: "") }
+            throw APIError.badRequest(nil, "the request needs a JSON object body")
+        }
         let parsed: Any
         do { parsed = try buffer.withUnsafeReadableBytes { try JSONReader.value(in: $0) } } catch {
             throw APIError.badRequest(nil, "the body is not valid JSON")

@@ -145,6 +145,16 @@ import Testing
         }
     }
 
+    @Test func aRouteWithNoRequiredFieldTakesAnEmptyBody() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let cancelled = try await client.call(.post, "/api/v1/actions/embassy-picket/cancel", headers: fixture.headers(.organiser))
+            #expect(cancelled.status == .ok, "\(cancelled.body)")
+            let rsvp = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances")
+            #expect(rsvp.status == .badRequest && rsvp.body.contains("needs a JSON object body"))
+        }
+    }
+
     @Test func stateConflictsAre409AndUnknownIdsAre404() async throws {
         let fixture = try await APIFixture.make(); defer { fixture.remove() }
         try await fixture.test { client in

@@ -12,7 +12,8 @@ public func buildRouter(store: any Store, tokens: any TokenStore, configuration:
                         metrics: (@Sendable () async -> String)? = nil,
                         webhooks: WebhookAdministration? = nil,
                         schedules: ScheduleAdministration? = nil) -> Router<PicketlineRequestContext> {
-    let router = Router(context: PicketlineRequestContext.self)
+    // HEAD on every GET route (curl -I, link checkers, monitors): the GET's headers, no body.
+    let router = Router(context: PicketlineRequestContext.self, options: .autoGenerateHeadEndpoints)
     if metrics != nil { router.add(middleware: RequestMetrics()) }
     router.add(middleware: RequestLogger())
     router.add(middleware: ErrorMiddleware())

@@ -145,6 +145,18 @@ import Testing
         }
     }
 
+    @Test func headAnswersEveryGetRouteWithItsHeadersAndNoBody() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            for path in ["/healthz", "/api/v1/actions", "/api/v1/actions/embassy-picket.ics"] {
+                let get = try await client.call(.get, path)
+                let head = try await client.call(.head, path)
+                #expect(head.status == .ok && head.body.isEmpty, "HEAD \(path): \(head.status)")
+                #expect(head.headers[.contentType] == get.headers[.contentType])
+            }
+        }
+    }
+
     @Test func aRouteWithNoRequiredFieldTakesAnEmptyBody() async throws {
         let fixture = try await APIFixture.make(); defer { fixture.remove() }
         try await fixture.test { client in

@@ -47,7 +47,8 @@ extension APIService {
                     slug: body.string("slug"), description: body.string("description"), target: body.string("target"),
                     location: try body.object("location").map(location) ?? Location(),
                     startsAt: try instant(body, "start_date", zone: zone)!, endsAt: try instant(body, "end_date", zone: zone),
-                    timeZone: zone.identifier, status: try body.choice("status", ActionStatus.self) ?? .tentative,
+                    // As given: Foundation names UTC's zone "GMT".
+                    timeZone: try body.required("time_zone"), status: try body.choice("status", ActionStatus.self) ?? .tentative,
                     visibility: try body.choice("visibility", Visibility.self) ?? .public, capacity: body.int("capacity"),
                     campaign: body.string("campaign"), sourceURL: body.string("source_url"), caller: caller))
                 return try ok(ActionResource(action, showAddress: true), .created)

@@ -254,4 +254,14 @@ import Testing
             #expect(statement.status == .conflict, "\(statement.body)")
         }
     }
+
+    /// The zone is kept as given: Foundation calls UTC's zone "GMT", which the action returned.
+    @Test func anActionInUTCSaysUTC() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let utc = try await client.call(.post, "/api/v1/actions", headers: fixture.headers(.admin),
+                                            json: #"{"title": "Online rally", "start_date": "2026-12-20 12:00", "time_zone": "UTC"}"#)
+            #expect(try object(utc.body)["time_zone"] as? String == "UTC", "\(utc.body)")
+        }
+    }
 }

@@ -26,9 +26,22 @@ public struct APIError: Error, HTTPResponseError, Equatable {
     static let tooLarge = APIError(.contentTooLarge, code: "too_large", message: "the request body is larger than the configured limit")
 
     /// Maps a domain error: invalid → 400, not found → 404, conflict → 409, unavailable → 503.
+    /// The domain's names for the few fields the API calls otherwise (OSDI's `start_date`, the
+    /// request's `event_types`, the nested `location.location`), so that `field` names what was sent.
+    static let requestNames = [
+        "starts_at": "start_date", "ends_at": "end_date", "events": "event_types", "tz": "time_zone",
+        "location.latitude": "location.location.latitude", "location.longitude": "location.location.longitude",
+    ]
+
     init(_ error: PicketlineError) {
         switch error {
-        case .invalid(let field, _): self.init(.badRequest, code: error.code, message: error.message, field: field)
+        case .invalid(let field, let reason):
+            let name = Self.requestNames[field] ?? field
+            let said = Self.requestNames.reduce(reason) { text, rename in
+                // Only the snake_case names ("must be after starts_at"); "events" is also a word.
+                rename.key.contains("_") ? text.replacingOccurrences(of: rename.key, with: rename.value) : text
+            }
+            self.init(.badRequest, code: error.code, message: "\(name): \(said)", field: name)
         case .notFound: self.init(.notFound, code: error.code, message: error.message)
         case .conflict(let field, _): self.init(.conflict, code: error.code, message: error.message, field: field)
         case .unavailable: self.init(.serviceUnavailable, code: error.code, message: error.message)

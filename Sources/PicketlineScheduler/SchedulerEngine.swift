@@ -136,12 +136,13 @@ public struct SchedulerEngine: Sendable {
         return try await store.setScheduleState(reference, .active, nextFireAt: cron.nextFire(after: clock.now(), in: schedule.zone))
     }
 
-    /// Parses an expression, reporting errors as the CLI and the API show them
-    /// (`day-of-month: 32 is out of range 1-31`).
+    /// Parses an expression, reporting errors as the CLI and the API show them: the field is
+    /// `cron` (what the request and the option are called), the reason names the part of the
+    /// expression (`cron: day-of-month: 32 is out of range 1-31`).
     public static func parse(_ text: String) throws -> CronExpression {
         let cron: CronExpression
         do { cron = try CronExpression(text) } catch {
-            throw PicketlineError.invalid(field: error.field, reason: error.reason)
+            throw PicketlineError.invalid(field: "cron", reason: error.field == "expression" ? error.reason : "\(error.field): \(error.reason)")
         }
         guard cron.isSatisfiable else {
             throw PicketlineError.invalid(field: "cron", reason: "\(text.debugDescription) never fires")

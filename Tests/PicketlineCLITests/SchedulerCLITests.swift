@@ -67,9 +67,9 @@ import Testing
         #expect(!(try cli.ok(["schedule", "list"]).contains("retention")))
 
         let bad = try cli.run(["schedule", "add", "--kind", "digest", "--cron", "0 0 32 * *", "--tz", "Europe/London"])
-        #expect(bad.status == 1 && bad.stderr == "error: day-of-month: 32 is out of range 1-31\n")
+        #expect(bad.status == 1 && bad.stderr == "error: cron: day-of-month: 32 is out of range 1-31\n")
         let fields = try cli.run(["schedule", "add", "--kind", "digest", "--cron", "0 9 * *", "--tz", "UTC"])
-        #expect(fields.status == 1 && fields.stderr == "error: expression: expected 5 fields, got 4\n")
+        #expect(fields.status == 1 && fields.stderr == "error: cron: expected 5 fields, got 4\n")
         let taken = try cli.run(["schedule", "add", "--kind", "digest", "--cron", "0 9 * * mon", "--campaign", "kazakhstan-solidarity"])
         #expect(taken.status == 1 && taken.stderr.contains("already named \"digest-kazakhstan-solidarity\""))
         #expect(try cli.ok(["schedule", "history"]) == "(none)\n")

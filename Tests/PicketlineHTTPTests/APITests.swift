@@ -265,3 +265,25 @@ import Testing
         }
     }
 }
+
+@Suite struct ErrorFieldNameTests {
+    /// `field` names what the request sent, not the domain's name for it.
+    @Test(arguments: [
+        ("PATCH", "/api/v1/actions/embassy-picket", #"{"end_date": "2026-12-01 08:00"}"#, "end_date"),
+        ("PATCH", "/api/v1/actions/embassy-picket", #"{"location": {"location": {"latitude": 95, "longitude": 0}}}"#, "location.location.latitude"),
+        ("PATCH", "/api/v1/webhooks/{webhook}", #"{"event_types": ["bogus.event"]}"#, "event_types"),
+        ("POST", "/api/v1/schedules", #"{"kind": "digest", "cron": "61 3 * * *", "time_zone": "UTC"}"#, "cron"),
+        ("POST", "/api/v1/schedules", #"{"kind": "digest", "cron": "0 3 * * *", "time_zone": "Nowhere/Zone"}"#, "time_zone"),
+    ])
+    func errorsNameTheRequestsFieldsNotTheDomains(_ method: String, _ path: String, _ json: String, _ expected: String) async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let uri = path.replacingOccurrences(of: "{webhook}", with: String(fixture.webhook.id))
+            let response = try await client.call(method == "POST" ? .post : .patch, uri, headers: fixture.headers(.admin), json: json)
+            #expect(response.status == .badRequest, "\(uri): \(response.body)")
+            let error = try object(response.body)["error"] as? [String: Any]
+            #expect(error?["field"] as? String == expected, "\(response.body)")
+            #expect((error?["message"] as? String)?.hasPrefix(expected + ":") == true, "\(response.body)")
+        }
+    }
+}

@@ -253,7 +253,7 @@ import PicketlineScheduler
 
     @Test func schedulesAreRefusedWithPreciseReasons() async throws {
         let fixture = try SchedulerFixture(); defer { fixture.remove() }
-        await #expect(throws: PicketlineError.invalid(field: "day-of-month", reason: "32 is out of range 1-31")) {
+        await #expect(throws: PicketlineError.invalid(field: "cron", reason: "day-of-month: 32 is out of range 1-31")) {
             try await fixture.engine.addSchedule(ScheduleDraft(kind: .digest, cron: "0 0 32 * *", timeZone: "UTC"))
         }
         await #expect(throws: PicketlineError.invalid(field: "tz", reason: "\"Mars/Olympus\" is not an IANA time zone (e.g. Europe/London)")) {

@@ -15,7 +15,8 @@ extension APIService {
                 let body = input.json
                 let rsvp = RSVP(name: try body.required("name"), email: body.string("email"), phone: body.string("phone"),
                                 consentToContact: body.bool("consent_to_contact") ?? false,
-                                status: try body.choice("status", AttendanceStatus.self) ?? .accepted)
+                                status: try body.choice("status", AttendanceStatus.self) ?? .accepted,
+                                consentStated: body.has("consent_to_contact"))
                 let outcome: RSVPOutcome
                 if input.caller.isAuthenticated {
                     let action = try await visibleAction(try input.parameter("action"), input.caller)

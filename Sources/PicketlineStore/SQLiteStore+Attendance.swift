@@ -106,7 +106,7 @@ extension SQLiteStore {
             let before = attendance
             attendance.name = rsvp.name
             attendance.phone = rsvp.phone ?? attendance.phone
-            attendance.consentToContact = rsvp.consentToContact
+            if rsvp.consentStated { attendance.consentToContact = rsvp.consentToContact }
             attendance.status = rsvp.status
             attendance.updatedAt = now
             let hadPlace = before.status.holdsPlace && !before.waitlisted

@@ -81,6 +81,12 @@ import Testing
                                               json: #"{"name": "Grace H", "email": "GRACE@example.org", "status": "tentative"}"#)
             let againID = try object(again.body)["id"] as? Int
             #expect(again.status == .ok && againID == receipt["id"] as? Int)
+            // Not saying anything of consent keeps the consent given; saying false withdraws it.
+            let kept = try await fixture.store.attendance(Int64(againID ?? 0))
+            #expect(kept.consentToContact && kept.status == .tentative)
+            _ = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances",
+                                      json: #"{"name": "Grace H", "email": "grace@example.org", "consent_to_contact": false}"#)
+            #expect(try await fixture.store.attendance(Int64(againID ?? 0)).consentToContact == false)
         }
     }
 

@@ -48,13 +48,16 @@ public struct ActionFilter: Sendable, Equatable {
     public var startsAfter: Date?
     public var startsBefore: Date?
     public var modifiedSince: Date?
+    /// With `visibility`: also the actions this organisation (id) manages, whatever their
+    /// visibility (it calls or co-organises them; as `canManage` decides for one action).
+    public var orManagedBy: Int64?
 
     public init(status: ActionStatus? = nil, visibility: Visibility? = nil, campaign: String? = nil,
                 organisation: String? = nil, startsAfter: Date? = nil, startsBefore: Date? = nil,
-                modifiedSince: Date? = nil) {
+                modifiedSince: Date? = nil, orManagedBy: Int64? = nil) {
         self.status = status; self.visibility = visibility; self.campaign = campaign
         self.organisation = organisation; self.startsAfter = startsAfter; self.startsBefore = startsBefore
-        self.modifiedSince = modifiedSince
+        self.modifiedSince = modifiedSince; self.orManagedBy = orManagedBy
     }
 }
 

@@ -25,10 +25,16 @@ extension APIService {
                     visibility: input.caller.isAdmin ? nil : .public,
                     campaign: input.query("campaign"), organisation: input.query("organisation"),
                     startsAfter: try input.queryDate("starts_after"), startsBefore: try input.queryDate("starts_before"),
-                    modifiedSince: try input.queryDate("modified_since"))
+                    modifiedSince: try input.queryDate("modified_since"), orManagedBy: input.caller.organisationID)
                 let result = try await store.actions(filter, page: try input.pageRequest())
                 let admin = input.caller.isAdmin
-                return try ok(page(result) { admin || $0.location.isPublic })
+                // An organiser sees its own actions in the list as it does one by one: addresses included.
+                var managed = Set<Int64>()
+                if let organisationID = input.caller.organisationID, result.items.contains(where: { !$0.location.isPublic }) {
+                    managed = Set(try await store.endorsements(byOrganisation: String(organisationID), includeWithdrawn: false)
+                        .filter { $0.endorsement.role == .caller || $0.endorsement.role == .coOrganiser }.map(\.action.id))
+                }
+                return try ok(page(result) { admin || $0.location.isPublic || managed.contains($0.id) })
             },
             Route(method: .post, path: "/api/v1/actions", summary: "Register an action", tag: "actions", access: .organiser,
                   body: Self.actionBody(creating: true), success: .json(201, .reference("Action")), errors: [404, 409]) { input in

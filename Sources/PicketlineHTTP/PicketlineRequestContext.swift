@@ -12,6 +12,8 @@ public enum Caller: Sendable, Equatable {
 
     var isAuthenticated: Bool { self != .anonymous }
     var isAdmin: Bool { if case .admin = self { true } else { false } }
+    /// The organisation an organiser's token acts for.
+    var organisationID: Int64? { if case .organiser(_, let organisationID) = self { organisationID } else { nil } }
 }
 
 /// The per-request context: the caller (set by `TokenAuthenticator`) and the client's address

@@ -57,7 +57,15 @@ extension SQLiteStore {
             var clauses: [String] = []
             var arguments = StatementArguments()
             if let status = filter.status { clauses.append("status = ?"); arguments += [status.rawValue] }
-            if let visibility = filter.visibility { clauses.append("visibility = ?"); arguments += [visibility.rawValue] }
+            if let visibility = filter.visibility, let manager = filter.orManagedBy {
+                clauses.append("""
+                    (visibility = ? OR id IN (SELECT action_id FROM endorsements WHERE organisation_id = ?
+                                               AND state <> 'withdrawn' AND role IN ('caller', 'co-organiser')))
+                    """)
+                arguments += [visibility.rawValue, manager]
+            } else if let visibility = filter.visibility {
+                clauses.append("visibility = ?"); arguments += [visibility.rawValue]
+            }
             if let campaign = filter.campaign {
                 clauses.append("campaign_id = ?")
                 arguments += [try db.id(in: "campaigns", entity: "campaign", reference: campaign)]

@@ -28,6 +28,12 @@ import Testing
             #expect(try await client.call(.get, "/api/v1/actions/planning", headers: fixture.headers(.organiser)).status == .ok)
             let all = try object(try await client.call(.get, "/api/v1/actions", headers: fixture.headers(.admin)).body)
             #expect(all["total"] as? Int == 2)
+            // The list shows an organiser what it shows one by one: its private action, its hidden address.
+            let mine = try await client.call(.get, "/api/v1/actions", headers: fixture.headers(.organiser))
+            let mySlugs = (try object(mine.body)["items"] as? [[String: Any]])?.compactMap { $0["slug"] as? String }
+            #expect(Set(mySlugs ?? []) == ["embassy-picket", "planning"] && mine.body.contains("7 Hidden Mews"))
+            let theirs = try await client.call(.get, "/api/v1/actions", headers: fixture.headers(.otherOrganiser))
+            #expect(!theirs.body.contains("planning") && !theirs.body.contains("Hidden Mews"))
         }
     }
 

@@ -129,7 +129,9 @@ public protocol Store: Sendable {
     /// Records an RSVP (or updates the same e-mail's earlier one), enforcing capacity. With
     /// `publicOnly`, an action that is not public is reported as not found: that is how an
     /// anonymous RSVP is checked in the same transaction that records it.
-    func rsvp(action: String, _ rsvp: RSVP, publicOnly: Bool) async throws -> RSVPOutcome
+    /// An earlier RSVP from the same e-mail (or phone) is updated only if `mayUpdate` says so for
+    /// its id; otherwise the RSVP is a conflict naming the field, and nothing changes.
+    func rsvp(action: String, _ rsvp: RSVP, publicOnly: Bool, mayUpdate: @escaping @Sendable (Int64) -> Bool) async throws -> RSVPOutcome
     /// One attendance.
     func attendance(_ id: Int64) async throws -> Attendance
     /// Every attendance of an action in RSVP order.
@@ -176,6 +178,10 @@ public protocol Store: Sendable {
     // Outbox
     /// Outbox events after a position, oldest first.
     func outboxEvents(after position: Int64, limit: Int, type: String?) async throws -> [OutboxEvent]
+
+    // Keys
+    /// A secret of this instance (32 random bytes), made the first time it is asked for.
+    func instanceKey(_ name: String) async throws -> [UInt8]
 }
 
 extension Store {
@@ -185,6 +191,11 @@ extension Store {
     /// Records an RSVP to any action, whatever its visibility (the CLI and organisers).
     public func rsvp(action: String, _ rsvp: RSVP) async throws -> RSVPOutcome {
         try await self.rsvp(action: action, rsvp, publicOnly: false)
+    }
+
+    /// Records an RSVP, updating an earlier one from the same person.
+    public func rsvp(action: String, _ rsvp: RSVP, publicOnly: Bool) async throws -> RSVPOutcome {
+        try await self.rsvp(action: action, rsvp, publicOnly: publicOnly, mayUpdate: { _ in true })
     }
 }
 

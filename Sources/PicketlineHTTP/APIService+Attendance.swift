@@ -6,11 +6,12 @@ extension APIService {
     var attendanceRoutes: [Route] {
         [
             Route(method: .post, path: "/api/v1/actions/{action}/attendances",
-                  summary: "RSVP without an account (the same e-mail again updates the earlier RSVP)", tag: "attendance",
-                  access: .everyoneRateLimited,
+                  summary: "RSVP without an account (the same e-mail again, with the manage_token, updates the earlier RSVP)",
+                  tag: "attendance", access: .everyoneRateLimited,
                   body: BodySchema([field("name", .string(), required: true), field("email", .string(), "e-mail or phone is required"),
                                     field("phone", .string()), field("consent_to_contact", .boolean),
-                                    field("status", vocabulary(AttendanceStatus.self), "default accepted")]),
+                                    field("status", vocabulary(AttendanceStatus.self), "default accepted"),
+                                    field("manage_token", .string(), "from the first answer's receipt: needed to change it without a token")]),
                   success: .json(201, .reference("RSVPReceipt")), errors: [409]) { input in
                 let body = input.json
                 let rsvp = RSVP(name: try body.required("name"), email: body.string("email"), phone: body.string("phone"),
@@ -23,11 +24,13 @@ extension APIService {
                     outcome = try await store.rsvp(action: String(action.id), rsvp)
                 } else {
                     // The hot path: visibility is checked in the transaction that records the RSVP.
-                    outcome = try await store.rsvp(action: try input.parameter("action"), rsvp, publicOnly: true)
+                    outcome = try await store.rsvp(action: try input.parameter("action"), rsvp, publicOnly: true,
+                                                   mayUpdate: try await rsvpTokens.verifier(body.string("manage_token"), store: store))
                 }
                 let attendance = outcome.attendance
                 let receipt = RSVPReceipt(id: attendance.id, actionID: attendance.actionID, status: attendance.status,
-                                          waitlisted: attendance.waitlisted, created: outcome.created)
+                                          waitlisted: attendance.waitlisted, created: outcome.created,
+                                          manageToken: try await rsvpTokens.token(for: attendance.id, store: store))
                 return JSONBody.response(outcome.created ? .created : .ok, json: receipt.json)
             },
             Route(method: .get, path: "/api/v1/actions/{action}/attendances.csv", summary: "An action's RSVPs as CSV (personal data)",

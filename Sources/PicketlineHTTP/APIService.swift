@@ -36,6 +36,8 @@ struct APIService: Sendable {
     var webhooks: WebhookAdministration? = nil
     /// Schedules and reminders; nil answers those routes with 503.
     var schedules: ScheduleAdministration? = nil
+    /// Signs and checks RSVPs' manage tokens.
+    let rsvpTokens = RSVPTokens()
 
     // MARK: Permissions
 

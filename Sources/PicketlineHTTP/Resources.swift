@@ -237,13 +237,15 @@ struct RSVPReceipt: Codable, Sendable {
     var status: AttendanceStatus
     var waitlisted: Bool
     var created: Bool
+    var manageToken: String
 
     /// The same text `PicketlineJSON` would give, written directly (every RSVP answers with it).
     var json: String {
-        var writer = JSONObjectWriter(capacity: 96)
+        var writer = JSONObjectWriter(capacity: 144)
         writer.field("action_id", actionID)
         writer.field("created", created)
         writer.field("id", id)
+        writer.field("manage_token", manageToken)
         writer.field("status", status.rawValue)
         writer.field("waitlisted", waitlisted)
         return writer.string
@@ -254,6 +256,7 @@ struct RSVPReceipt: Codable, Sendable {
         field("status", vocabulary(AttendanceStatus.self), required: true),
         field("waitlisted", .boolean, required: true, "true: the action is full; a place is given when one frees"),
         field("created", .boolean, required: true, "false: an earlier RSVP with the same e-mail was updated"),
+        field("manage_token", .string(), required: true, "keep it: a later answer without an account sends it to change this one"),
     ]))
 }
 

@@ -228,6 +228,10 @@ enum Migrations {
         migrator.registerMigration("v6-rowids-for-webhook-attempts") { db in
             try dropAutoincrement(db, table: "webhook_attempts")
         }
+        // Keys this instance makes for itself, once (the one that signs RSVPs' manage tokens).
+        migrator.registerMigration("v7-instance-keys") { db in
+            try db.execute(sql: "CREATE TABLE instance_keys (name TEXT PRIMARY KEY, value BLOB NOT NULL)")
+        }
         return migrator
     }
 

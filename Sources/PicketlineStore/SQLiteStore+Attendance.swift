@@ -62,7 +62,8 @@ struct AttendancePersonalData: Encodable {
 struct HeadcountPayload: Encodable { var headcount: Headcount }
 
 extension SQLiteStore {
-    public func rsvp(action reference: String, _ rsvp: RSVP, publicOnly: Bool) async throws -> RSVPOutcome {
+    public func rsvp(action reference: String, _ rsvp: RSVP, publicOnly: Bool,
+                     mayUpdate: @escaping @Sendable (Int64) -> Bool) async throws -> RSVPOutcome {
         let rsvp = try rsvp.validated()
         // Every refusal (unknown, private, cancelled or past action) comes before the first change.
         return try await write(throwsBeforeChanges: true) { db, now in
@@ -99,9 +100,16 @@ extension SQLiteStore {
                 }
                 if let email = rsvp.email { existingID = try db.attendanceID(action: action.id, email: email) }
             }
-            // The same person again: their answer is updated, the place they held kept or freed.
+            // The same person again: their answer is updated, the place they held kept or freed;
+            // if the caller may (an anonymous one proves it with the first answer's manage token).
             guard let existingID, var attendance = try Attendance.fetchOne(db, key: existingID) else {
                 throw PicketlineError.unavailable(detail: "an earlier RSVP to \(action.title) vanished during this one")
+            }
+            guard mayUpdate(existingID) else {
+                throw PicketlineError.conflict(
+                    field: rsvp.email != nil ? "email" : "phone",
+                    reason: "this \(rsvp.email != nil ? "e-mail address" : "phone number") has already answered for \(action.title); "
+                        + "to change the answer, send the manage_token given with the first one, or ask the organisers")
             }
             let before = attendance
             attendance.name = rsvp.name

@@ -80,19 +80,52 @@ import Testing
             #expect(receipt["created"] as? Bool == true && receipt["waitlisted"] as? Bool == false)
             #expect(!first.body.contains("grace@example.org") && !first.body.contains("Grace"))
             // Written by hand for speed, spelled as the encoder spells it.
+            let token = try #require(receipt["manage_token"] as? String)
+            #expect(token.wholeMatch(of: /rsvp_[0-9a-f]{32}/) != nil)
             let expected = RSVPReceipt(id: Int64(receipt["id"] as! Int), actionID: fixture.publicAction.id, status: .accepted,
-                                       waitlisted: false, created: true)
+                                       waitlisted: false, created: true, manageToken: token)
             #expect(first.body == (try PicketlineJSON.string(expected)))
             let again = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances",
-                                              json: #"{"name": "Grace H", "email": "GRACE@example.org", "status": "tentative"}"#)
+                                              json: #"{"name": "Grace H", "email": "GRACE@example.org", "status": "tentative", "manage_token": ""#
+                                                  + token + #""}"#)
             let againID = try object(again.body)["id"] as? Int
-            #expect(again.status == .ok && againID == receipt["id"] as? Int)
+            let againToken = try object(again.body)["manage_token"] as? String
+            #expect(again.status == .ok && againID == receipt["id"] as? Int && againToken == token)
             // Not saying anything of consent keeps the consent given; saying false withdraws it.
             let kept = try await fixture.store.attendance(Int64(againID ?? 0))
             #expect(kept.consentToContact && kept.status == .tentative)
             _ = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances",
-                                      json: #"{"name": "Grace H", "email": "grace@example.org", "consent_to_contact": false}"#)
+                                      json: #"{"name": "Grace H", "email": "grace@example.org", "consent_to_contact": false, "manage_token": ""#
+                                          + token + #""}"#)
             #expect(try await fixture.store.attendance(Int64(againID ?? 0)).consentToContact == false)
+        }
+    }
+
+    /// An e-mail address is no secret: without the first answer's token, an anonymous answer
+    /// from the same address changes nothing (it would decline someone else's place).
+    @Test func anotherAnswerFromAKnownEmailNeedsTheManageTokenToChangeAnything() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let first = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances",
+                                              json: #"{"name": "Cat", "email": "cat@example.org", "phone": "+44 7700 900321"}"#)
+            let id = Int64(try object(first.body)["id"] as? Int ?? 0)
+            let other = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances",
+                                              json: #"{"name": "Dan", "email": "dan@example.org"}"#)
+            let othersToken = try object(other.body)["manage_token"] as? String ?? ""
+            for extra in ["", #", "manage_token": "rsvp_00000000000000000000000000000000""#, #", "manage_token": ""# + othersToken + #"""#] {
+                let takeover = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances",
+                                                     json: #"{"name": "Mallory", "email": "cat@example.org", "phone": "+440000000000", "status": "declined""#
+                                                         + extra + "}")
+                let error = try object(takeover.body)["error"] as? [String: Any]
+                #expect(takeover.status == .conflict && error?["field"] as? String == "email", "\(takeover.body)")
+            }
+            let cat = try await fixture.store.attendance(id)
+            #expect(cat.name == "Cat" && cat.phone == "+44 7700 900321" && cat.status == .accepted)
+            // An organiser may change it without the token.
+            let steward = try await client.call(.post, "/api/v1/actions/embassy-picket/attendances", headers: fixture.headers(.organiser),
+                                                json: #"{"name": "Cat", "email": "cat@example.org", "status": "declined"}"#)
+            let declined = try await fixture.store.attendance(id).status
+            #expect(steward.status == .ok && declined == .declined)
         }
     }
 

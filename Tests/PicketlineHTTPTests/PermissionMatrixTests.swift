@@ -115,7 +115,8 @@ struct UnusedStore: Store {
     func speaker(_ id: Int64) async throws -> Speaker { fail() }
     func setSpeakerState(_ id: Int64, _ state: ParticipationState) async throws -> Speaker { fail() }
     func moveSpeaker(_ id: Int64, to position: Int) async throws -> [LineupEntry] { fail() }
-    func rsvp(action: String, _ rsvp: RSVP, publicOnly: Bool) async throws -> RSVPOutcome { fail() }
+    func rsvp(action: String, _ rsvp: RSVP, publicOnly: Bool, mayUpdate: @escaping @Sendable (Int64) -> Bool) async throws -> RSVPOutcome { fail() }
+    func instanceKey(_ name: String) async throws -> [UInt8] { fail() }
     func attendance(_ id: Int64) async throws -> Attendance { fail() }
     func attendances(action: String) async throws -> [Attendance] { fail() }
     func setAttendanceStatus(_ id: Int64, _ status: AttendanceStatus) async throws -> Attendance { fail() }

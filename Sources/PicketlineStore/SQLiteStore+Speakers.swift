@@ -21,7 +21,10 @@ extension SQLiteStore {
             let organisation = try draft.organisation.map {
                 try Organisation.fetchOne(db, key: try db.id(in: "organisations", entity: "organisation", reference: $0))!
             }
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM speakers WHERE action_id = ?", arguments: [action.id]) ?? 0
+            if draft.role == .chair, draft.state != .withdrawn { try db.checkNoOtherChair(actionID: action.id, except: nil) }
+            // Positions count the line-up as shown: withdrawn speakers come after everyone else.
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM speakers WHERE action_id = ? AND state <> 'withdrawn'",
+                                         arguments: [action.id]) ?? 0
             let position = min(draft.position ?? count + 1, count + 1)
             try db.execute(sql: "UPDATE speakers SET position = position + 1 WHERE action_id = ? AND position >= ?",
                            arguments: [action.id, position])
@@ -29,6 +32,8 @@ extension SQLiteStore {
                                   affiliation: draft.affiliation, role: draft.role, position: position, state: draft.state,
                                   createdAt: now, updatedAt: now)
             speaker.id = try db.insertAssigningID(speaker)
+            try db.renumberLineup(actionID: action.id)
+            speaker.position = try Int.fetchOne(db, sql: "SELECT position FROM speakers WHERE id = ?", arguments: [speaker.id])!
             try db.appendEvent(draft.state == .confirmed ? EventType.speakerConfirmed : EventType.speakerAdded,
                                subject: "speaker", subjectID: speaker.id, actionID: action.id,
                                campaignID: action.campaignID, at: now,
@@ -56,9 +61,17 @@ extension SQLiteStore {
                 throw PicketlineError.notFound(entity: "speaker", reference: String(id))
             }
             guard speaker.state != state else { return speaker }
+            if speaker.role == .chair, speaker.state == .withdrawn { try db.checkNoOtherChair(actionID: speaker.actionID, except: id) }
+            let renumbers = speaker.state == .withdrawn || state == .withdrawn
             speaker.state = state
             speaker.updatedAt = now
             try speaker.update(db)
+            if renumbers {
+                // Withdrawn: to the end, after the line-up; back: last of the line-up.
+                try db.execute(sql: "UPDATE speakers SET position = ? WHERE id = ?", arguments: [Int.max / 2, id])
+                try db.renumberLineup(actionID: speaker.actionID)
+                speaker = try Speaker.fetchOne(db, key: id)!
+            }
             let action = try ActionRecord.fetchOne(db, key: speaker.actionID)!.action
             let organisation = try speaker.organisationID.flatMap { try Organisation.fetchOne(db, key: $0) }
             let type = switch state {
@@ -78,24 +91,49 @@ extension SQLiteStore {
             guard let speaker = try Speaker.fetchOne(db, key: id) else {
                 throw PicketlineError.notFound(entity: "speaker", reference: String(id))
             }
-            var ids = try Int64.fetchAll(db, sql: "SELECT id FROM speakers WHERE action_id = ? ORDER BY position, id",
-                                         arguments: [speaker.actionID])
+            guard speaker.state != .withdrawn else {
+                throw PicketlineError.conflict(field: "speaker", reason: "\(speaker.name) has withdrawn; invite them again first")
+            }
+            var ids = try Int64.fetchAll(db, sql: """
+                SELECT id FROM speakers WHERE action_id = ? AND state <> 'withdrawn' ORDER BY position, id
+                """, arguments: [speaker.actionID])
             ids.removeAll { $0 == id }
             ids.insert(id, at: min(position, ids.count + 1) - 1)
             for (index, speakerID) in ids.enumerated() {
                 try db.execute(sql: "UPDATE speakers SET position = ?, updated_at = ? WHERE id = ?",
                                arguments: [index + 1, now, speakerID])
             }
+            try db.renumberLineup(actionID: speaker.actionID)
             let action = try ActionRecord.fetchOne(db, key: speaker.actionID)!.action
             try db.appendEvent(EventType.lineupReordered, subject: "action", subjectID: action.id, actionID: action.id,
                                campaignID: action.campaignID, at: now,
                                payload: LineupPayload(actionID: action.id, speakerIDs: ids))
-            return try db.lineup(actionID: speaker.actionID, includeWithdrawn: true)
+            return try db.lineup(actionID: speaker.actionID, includeWithdrawn: false)
         }
     }
 }
 
 extension Database {
+    /// Numbers the line-up 1, 2, 3 … in its order, withdrawn speakers after everyone else, so
+    /// that the positions shown have no gaps.
+    func renumberLineup(actionID: Int64) throws {
+        let ids = try Int64.fetchAll(self, sql: """
+            SELECT id FROM speakers WHERE action_id = ? ORDER BY state = 'withdrawn', position, id
+            """, arguments: [actionID])
+        for (index, id) in ids.enumerated() {
+            try execute(sql: "UPDATE speakers SET position = ? WHERE id = ? AND position <> ?", arguments: [index + 1, id, index + 1])
+        }
+    }
+
+    /// One chair per action: another speaker in the line-up (not withdrawn) already chairing is a conflict.
+    func checkNoOtherChair(actionID: Int64, except id: Int64?) throws {
+        if let name = try String.fetchOne(self, sql: """
+            SELECT name FROM speakers WHERE action_id = ? AND role = 'chair' AND state <> 'withdrawn' AND id IS NOT ?
+            """, arguments: [actionID, id]) {
+            throw PicketlineError.conflict(field: "role", reason: "\(name) already chairs this action; withdraw them first, or add this speaker in another role")
+        }
+    }
+
     func lineup(actionID: Int64, includeWithdrawn: Bool) throws -> [LineupEntry] {
         let speakers = try Speaker.fetchAll(self, sql: """
             SELECT * FROM speakers WHERE action_id = ? \(includeWithdrawn ? "" : "AND state <> 'withdrawn'")

@@ -119,6 +119,20 @@ import PicketlineCore
         let lineup = try await store.lineup(action: action.slug, includeWithdrawn: false)
         #expect(lineup.map(\.speaker.name) == ["Chris", "Simon", "Paul"])
         #expect(lineup[1].organisation?.slug == "acr" && lineup[1].speaker.id == chair.id)
+        // The numbers shown have no gap where Yuliya was; she waits after the line-up, unmovable.
+        #expect(lineup.map(\.speaker.position) == [1, 2, 3])
+        await #expect(throws: PicketlineError.self) { try await store.moveSpeaker(second.id, to: 1) }
+        let back = try await store.setSpeakerState(second.id, .invited)
+        #expect(back.position == 4)
+        #expect(try await store.lineup(action: action.slug, includeWithdrawn: false).map(\.speaker.position) == [1, 2, 3, 4])
+        // One chair: a second is refused until the first withdraws, and the first cannot come back as a second.
+        let twice = SpeakerDraft(name: "Ana", role: .chair, state: .confirmed)
+        do { _ = try await store.addSpeaker(action: action.slug, twice); Issue.record("a second chair") } catch let error as PicketlineError {
+            #expect(error.field == "role")
+        }
+        _ = try await store.setSpeakerState(chair.id, .withdrawn)
+        _ = try await store.addSpeaker(action: action.slug, twice)
+        await #expect(throws: PicketlineError.self) { try await store.setSpeakerState(chair.id, .confirmed) }
         await #expect(throws: PicketlineError.notFound(entity: "speaker", reference: "999")) {
             try await store.setSpeakerState(999, .confirmed)
         }

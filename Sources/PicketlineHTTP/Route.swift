@@ -113,7 +113,10 @@ struct Route: Sendable {
         var statuses = Set(errors)
         if body != nil { statuses.formUnion([400, 413]) }
         if !query.isEmpty { statuses.insert(400) }
-        if !pathParameters.isEmpty { statuses.insert(404) }
+        // A filter naming a campaign or an organisation that does not exist is a 404.
+        if query.contains(where: { $0.name == "campaign" || $0.name == "organisation" }) { statuses.insert(404) }
+        // A path parameter read as an id ("abc") is a 400; one naming nothing, a 404.
+        if !pathParameters.isEmpty { statuses.formUnion([400, 404]) }
         switch access {
         case .everyone: statuses.insert(401)
         case .everyoneRateLimited: statuses.formUnion([401, 429])

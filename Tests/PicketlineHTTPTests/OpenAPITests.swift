@@ -27,6 +27,16 @@ import Testing
                         #expect(responses[String(response.status.code)] != nil,
                                 "\(method.uppercased()) \(path) as \(who) answered \(response.status.code), which the document does not list: \(response.body)")
                     }
+                    // Bad references are documented too: "abc" for every path parameter, an unknown campaign.
+                    var wrong: [String] = []
+                    if path.contains("{") { wrong.append(path.replacing(/\{[a-z_]+\}/, with: "abc")) }
+                    let parameters = (operation as? [String: Any])?["parameters"] as? [[String: Any]] ?? []
+                    if parameters.contains(where: { $0["name"] as? String == "campaign" }) { wrong.append(fixture.concrete(path) + "?campaign=nope") }
+                    for uri in wrong {
+                        let response = try await client.call(httpMethod, uri, headers: fixture.headers(.admin), json: body)
+                        #expect(responses[String(response.status.code)] != nil,
+                                "\(method.uppercased()) \(uri) answered \(response.status.code), which the document does not list: \(response.body)")
+                    }
                     operations += 1
                 }
             }

@@ -67,7 +67,7 @@ struct ActionCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @Option(help: "Title.") var title: String
-        @Option(help: "One of: \(ActionKind.allCases.map(\.rawValue).joined(separator: ", ")).") var kind: ActionKind = .picket
+        @Option(help: "What kind of action.") var kind: ActionKind = .picket
         @Option(help: "URL name; derived from the title when omitted.") var slug: String?
         @Option(help: "Description.") var description: String?
         @Option(help: "Whom the action targets, e.g. \"Embassy of Kazakhstan\".") var target: String?

@@ -20,7 +20,7 @@ struct OrganisationCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
         @Option(help: "The organisation's name.") var name: String
         @Option(help: "URL name; derived from the name when omitted.") var slug: String?
-        @Option(help: "One of: \(OrganisationKind.allCases.map(\.rawValue).joined(separator: ", ")).") var kind: OrganisationKind = .other
+        @Option(help: "What kind of organisation.") var kind: OrganisationKind = .other
         @Option(help: "Website (http or https).") var website: String?
         @Option(help: "Contact e-mail.") var email: String?
         @Option(help: "Two-letter country code, e.g. GB.") var country: String?

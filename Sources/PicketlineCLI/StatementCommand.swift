@@ -19,12 +19,18 @@ struct StatementCommand: AsyncParsableCommand {
 
     struct Create: StoreCommand {
         static let configuration = CommandConfiguration(commandName: "create", abstract: "Publish a statement.",
-                                                        discussion: "Example: picketline statement create --title … --body … --demand … --demand …")
+                                                        discussion: """
+            The text comes from --body or --body-file (one of them is needed).
+
+            Example: picketline statement create --title "Release the detainees" \\
+                       --body "We call for …" --demand "Release all political prisoners" \\
+                       --demand "End the state of emergency"
+            """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @Option var title: String
         @Option(help: "URL name; derived from the title when omitted.") var slug: String?
-        @Option(help: "The text.") var body: String?
+        @Option(help: "The text (or --body-file).") var body: String?
         @Option(help: "Read the text from a file.") var bodyFile: String?
         @Option(name: .customLong("demand"), help: "A demand, in order (repeat).") var demands: [String] = []
         @Option(help: "The date it bears, e.g. 2022-01-06.") var issuedOn: String?

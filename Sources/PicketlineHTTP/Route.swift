@@ -39,7 +39,11 @@ struct RouteInput: Sendable {
 
     var caller: Caller { context.caller }
 
-    func parameter(_ name: String) throws -> String { try context.parameters.require(name) }
+    /// A path parameter, percent-decoding undone (`future%2Drally` is `future-rally`).
+    func parameter(_ name: String) throws -> String {
+        let raw = try context.parameters.require(name)
+        return raw.contains("%") ? raw.removingPercentEncoding ?? raw : raw
+    }
 
     func id(_ name: String) throws -> Int64 {
         let text = try parameter(name)

@@ -332,3 +332,14 @@ import Testing
         }
     }
 }
+
+@Suite struct PathEncodingTests {
+    @Test func aPercentEncodedSlugFindsTheAction() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let encoded = try await client.call(.get, "/api/v1/actions/embassy%2Dpicket")
+            let slug = try object(encoded.body)["slug"] as? String
+            #expect(encoded.status == .ok && slug == "embassy-picket", "\(encoded.body)")
+        }
+    }
+}

@@ -64,6 +64,8 @@ public struct APIError: Error, HTTPResponseError, Equatable {
 /// and answered with a generic 500 that carries no database or system text.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = PicketlineRequestContext
+    /// The methods each path answers, for 405 and OPTIONS (with `Allow`) where there is no route.
+    var methods = RouteMethods([])
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -79,7 +81,16 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch is NIOTooManyBytesError {
             return try APIError.tooLarge.response(from: request, context: context)
         } catch let error as HTTPError where error.status == .notFound {
-            return try APIError.notFound("no route \(request.method) \(request.uri.path)").response(from: request, context: context)
+            let allowed = methods.allowed(request.uri.path)
+            guard !allowed.isEmpty else {
+                return try APIError.notFound("no route \(request.method) \(request.uri.path)").response(from: request, context: context)
+            }
+            let allow = allowed.joined(separator: ", ")
+            if request.method == .options { return Response(status: .noContent, headers: [.allow: allow]) }
+            var refusal = APIError(.methodNotAllowed, code: "method_not_allowed",
+                                   message: "\(request.method) is not allowed on \(request.uri.path); it answers \(allow)")
+            refusal.headers[.allow] = allow
+            return try refusal.response(from: request, context: context)
         } catch let error as HTTPError where error.status == .methodNotAllowed {
             return try APIError(.methodNotAllowed, code: "method_not_allowed", message: "\(request.method) is not allowed on \(request.uri.path)")
                 .response(from: request, context: context)
@@ -92,3 +103,35 @@ struct ErrorMiddleware: RouterMiddleware {
 }
 
 import NIOCore
+
+/// Which methods the API's paths answer: a request path against each route's template, where
+/// `{name}` stands for one segment and `{name}.ics` for one ending so.
+struct RouteMethods: Sendable {
+    private let routes: [(segments: [Substring], method: String)]
+
+    init(_ routes: [Route]) {
+        self.routes = routes.map { ($0.path.split(separator: "/"), $0.method.rawValue) }
+    }
+
+    /// The methods `path` answers (HEAD wherever GET), in a fixed order; empty when none.
+    func allowed(_ path: String) -> [String] {
+        let segments = path.split(separator: "/")
+        // As the router does, a template with a literal suffix ({action}.ics) wins over a plain capture.
+        var best = -1
+        var methods = Set<String>()
+        for route in routes where route.segments.count == segments.count {
+            var suffixes = 0
+            let fits = zip(route.segments, segments).allSatisfy { template, segment in
+                guard template.first == "{", let close = template.firstIndex(of: "}") else { return template == segment }
+                let suffix = template[template.index(after: close)...]
+                if !suffix.isEmpty { suffixes += 1 }
+                return segment.count > suffix.count && segment.hasSuffix(suffix)
+            }
+            guard fits, suffixes >= best else { continue }
+            if suffixes > best { best = suffixes; methods = [] }
+            methods.insert(route.method)
+        }
+        if methods.contains("GET") { methods.insert("HEAD") }
+        return ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"].filter(methods.contains)
+    }
+}

@@ -16,10 +16,10 @@ public func buildRouter(store: any Store, tokens: any TokenStore, configuration:
     let router = Router(context: PicketlineRequestContext.self, options: .autoGenerateHeadEndpoints)
     if metrics != nil { router.add(middleware: RequestMetrics()) }
     router.add(middleware: RequestLogger())
-    router.add(middleware: ErrorMiddleware())
-    router.add(middleware: TokenAuthenticator(tokens: tokens))
     let service = APIService(store: store, configuration: configuration, clock: clock, readiness: readiness, metrics: metrics,
                              webhooks: webhooks, schedules: schedules)
+    router.add(middleware: ErrorMiddleware(methods: RouteMethods(service.routes)))
+    router.add(middleware: TokenAuthenticator(tokens: tokens))
     let limiter = RateLimiter(perMinute: configuration.publicWritesPerMinute, clock: clock)
     let cache = ResponseCache()
     // Routes with a literal suffix ({action}.ics) go first so that the plain capture does not take them.

@@ -343,3 +343,19 @@ import Testing
         }
     }
 }
+
+@Suite struct MethodTests {
+    /// A path that exists answers a method it lacks with 405 and the methods it has; OPTIONS with them.
+    @Test func aWrongMethodIs405WithAllowAndOptionsListsTheMethods() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let put = try await client.call(.put, "/api/v1/actions", headers: fixture.headers(.admin), json: "{}")
+            #expect(put.status == .methodNotAllowed && put.headers[.allow] == "GET, HEAD, POST", "\(put.status) \(put.headers)")
+            let delete = try await client.call(.delete, "/api/v1/actions/embassy-picket.ics")
+            #expect(delete.status == .methodNotAllowed && delete.headers[.allow] == "GET, HEAD")
+            let options = try await client.call(.options, "/api/v1/actions/embassy-picket")
+            #expect(options.status == .noContent && options.headers[.allow]?.contains("PATCH") == true)
+            #expect(try await client.call(.put, "/api/v1/nothing-here").status == .notFound)
+        }
+    }
+}

@@ -86,8 +86,8 @@ struct ActionCommand: AsyncParsableCommand {
             let zone = TimeZone(identifier: zoneID)!
             let action = try await store.createAction(ActionDraft(
                 kind: kind, title: title, slug: slug, description: description, target: target,
-                location: location.location, startsAt: try LocalTimeParser.instant(starts, in: zone, field: "starts_at"),
-                endsAt: try ends.map { try LocalTimeParser.instant($0, in: zone, field: "ends_at") },
+                location: location.location, startsAt: try Output.localTime(starts, in: zone, field: "starts_at"),
+                endsAt: try ends.map { try Output.localTime($0, in: zone, field: "ends_at") },
                 timeZone: zoneID, status: status, visibility: visibility, capacity: capacity, campaign: campaign,
                 sourceURL: sourceURL))
             if output.json { try Output.json(action) } else {
@@ -213,8 +213,8 @@ struct ActionCommand: AsyncParsableCommand {
             var changes = ActionChanges(
                 kind: kind, title: title, description: description, target: target,
                 location: try location.changes(),
-                startsAt: try starts.map { try LocalTimeParser.instant($0, in: zone, field: "starts_at") },
-                endsAt: try ends.map { try LocalTimeParser.instant($0, in: zone, field: "ends_at") },
+                startsAt: try starts.map { try Output.localTime($0, in: zone, field: "starts_at") },
+                endsAt: try ends.map { try Output.localTime($0, in: zone, field: "ends_at") },
                 timeZone: timeZone, status: status, visibility: visibility,
                 capacity: unlimited ? .some(nil) : capacity.map { .some($0) }, campaign: campaign, sourceURL: sourceURL)
             if revealAddress && location.hideAddress {

@@ -138,7 +138,7 @@ struct HeadcountCommand: AsyncParsableCommand {
 
         func run(store: SQLiteStore, configuration: Configuration) async throws {
             let target = try await store.action(action)
-            let countedAt = try at.map { try LocalTimeParser.instant($0, in: target.zone, field: "at") }
+            let countedAt = try at.map { try Output.localTime($0, in: target.zone, field: "at") }
             let headcount = try await store.recordHeadcount(action: target.slug, count: count, countedAt: countedAt, note: note)
             Output.line("recorded headcount \(headcount.count) at \(Output.time(headcount.countedAt, in: target.zone))")
         }

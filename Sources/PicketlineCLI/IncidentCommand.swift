@@ -29,7 +29,7 @@ struct IncidentCommand: AsyncParsableCommand {
         func run(store: SQLiteStore, configuration: Configuration) async throws {
             let target = try await store.action(action)
             let incident = try await store.reportIncident(action: target.slug, IncidentReport(
-                kind: kind, occurredAt: try at.map { try LocalTimeParser.instant($0, in: target.zone, field: "at") },
+                kind: kind, occurredAt: try at.map { try Output.localTime($0, in: target.zone, field: "at") },
                 description: description, peopleConcerned: people))
             if output.json { try Output.json(incident) } else { Output.line("reported incident \(incident.id) (\(incident.kind.rawValue)), open") }
         }

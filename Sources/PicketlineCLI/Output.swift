@@ -17,6 +17,14 @@ enum Output {
         FileHandle.standardError.write(Data(("warning: " + text + "\n").utf8))
     }
 
+    /// A time as people type it, local ones read in `zone`; says so on stderr when the clocks
+    /// skip or repeat it that night (`LocalTimeParser.note`).
+    static func localTime(_ text: String, in zone: TimeZone, field: String) throws -> Date {
+        let instant = try LocalTimeParser.instant(text, in: zone, field: field)
+        if let note = LocalTimeParser.note(text, instant: instant, in: zone) { warning("\(field): \(note)") }
+        return instant
+    }
+
     static func json<T: Encodable>(_ value: T) throws {
         print(try PicketlineJSON.string(value, pretty: true))
     }

@@ -179,6 +179,29 @@ public enum LocalTimeParser {
         let second = timeParts.count == 3 ? (timeParts[2] ?? 0) : 0
         return CivilDateTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second).instant(in: zone)
     }
+
+    /// What a reader should be told about how a local `text` was read as `instant`: nil for an
+    /// ordinary time (or one with an offset); for a time the clocks skip, that it was read as the
+    /// same distance after the jump; for one they repeat, that the first was taken.
+    public static func note(_ text: String, instant: Date, in zone: TimeZone) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard RFC3339.date(from: trimmed) == nil else { return nil }
+        let local = Int64(instant.timeIntervalSince1970) + Int64(zone.secondsFromGMT(for: instant))
+        let read = RFC3339.string(from: instant, in: zone)
+        let typed = (try? Self.instant(trimmed, in: TimeZone(secondsFromGMT: 0)!, field: "")).map { Int64($0.timeIntervalSince1970) }
+        if let typed, typed != local {
+            return "\(trimmed) does not exist in \(zone.identifier) (the clocks go forward that night); read as \(read)"
+        }
+        // Repeated: the clocks go back by `shift` within the day, and the same wall-clock time
+        // comes round again that much later.
+        let shift = zone.secondsFromGMT(for: instant) - zone.secondsFromGMT(for: instant.addingTimeInterval(86_400))
+        let later = instant.addingTimeInterval(Double(shift))
+        if shift > 0, Int64(later.timeIntervalSince1970) + Int64(zone.secondsFromGMT(for: later)) == local {
+            return "\(trimmed) happens twice in \(zone.identifier) (the clocks go back that night); the first is used, \(read); "
+                + "give \(RFC3339.string(from: later, in: zone)) for the second"
+        }
+        return nil
+    }
 }
 
 /// Appends zero-padded numbers to a byte buffer; for timestamps on hot paths.

@@ -30,6 +30,14 @@ func malformedTimesAreRejected(_ text: String) {
     let repeated = try LocalTimeParser.instant("2026-10-25 01:30", in: london, field: "starts_at")
     #expect(RFC3339.string(from: repeated) == "2026-10-25T00:30:00Z")
     #expect(throws: PicketlineError.self) { try LocalTimeParser.instant("tomorrow noon", in: london, field: "starts_at") }
+    // The reader is told about both (the CLI prints the note as a warning).
+    #expect(LocalTimeParser.note("2026-03-29 01:30", instant: skipped, in: london)
+            == "2026-03-29 01:30 does not exist in Europe/London (the clocks go forward that night); read as 2026-03-29T02:30:00+01:00")
+    #expect(LocalTimeParser.note("2026-10-25 01:30", instant: repeated, in: london)
+            == "2026-10-25 01:30 happens twice in Europe/London (the clocks go back that night); the first is used, "
+               + "2026-10-25T01:30:00+01:00; give 2026-10-25T01:30:00+00:00 for the second")
+    #expect(LocalTimeParser.note("2026-07-01 12:00", instant: summer, in: london) == nil)
+    #expect(LocalTimeParser.note("2026-10-25T01:30:00+00:00", instant: repeated.addingTimeInterval(3_600), in: london) == nil)
 }
 
 @Test func civilArithmeticMatchesFoundationOverEightCenturies() {

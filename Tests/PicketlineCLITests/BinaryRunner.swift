@@ -1,4 +1,5 @@
 import Foundation
+import PicketlineTestSupport
 import Testing
 
 /// Runs the real `picketline` binary on a temporary database, as a user would.
@@ -58,32 +59,10 @@ struct BinaryRunner {
     func remove() { try? FileManager.default.removeItem(at: directory) }
 }
 
-/// A minimal HTTP/1.1 GET over a POSIX socket to 127.0.0.1, for talking to a `serve` child
-/// process (Foundation on Linux cannot load http URLs without FoundationNetworking).
+/// A GET to a `serve` child process on 127.0.0.1: its status and body.
 func httpGet(port: Int, path: String) -> (status: Int, body: String)? {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var timeout = timeval(tv_sec: 5, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { return nil }
-    let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    _ = request.withCString { send(fd, $0, strlen($0), 0) }
-    var data = [UInt8]()
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    for _ in 0..<10_000 {
-        let count = recv(fd, &buffer, buffer.count, 0)
-        if count <= 0 { break }
-        data += buffer[0..<count]
-    }
-    let text = String(decoding: data, as: UTF8.self)
+    guard let text = LoopbackHTTP.exchange(port: port, request: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                                           untilClose: true) else { return nil }
     guard let statusLine = text.split(separator: "\r\n").first, let headerEnd = text.range(of: "\r\n\r\n") else { return nil }
     let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") ?? 0
     return (status, String(text[headerEnd.upperBound...]))

@@ -1,10 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PicketlineCore
+import PicketlineTestSupport
 import Testing
 @testable import PicketlineHTTP
 
@@ -45,36 +43,10 @@ extension LiveServerTests {
         let fixture = try await APIFixture.make { $0.maxBodyBytes = 2_048 }; defer { fixture.remove() }
         try await fixture.application.test(.live) { client in
             let port = try #require(client.port)
-            let status = try RawHTTP.statusLine(port: port, request: "POST /api/v1/actions/embassy-picket/attendances HTTP/1.1\r\n"
-                + "Host: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{\"name\": \"A\"")
-            #expect(status.hasPrefix("HTTP/1.1 413"), "\(status)")
+            let answer = LoopbackHTTP.exchange(port: port, request: "POST /api/v1/actions/embassy-picket/attendances HTTP/1.1\r\n"
+                + "Host: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{\"name\": \"A\"", untilClose: false)
+            #expect(answer?.hasPrefix("HTTP/1.1 413") == true, "\(answer ?? "no connection")")
         }
-    }
-}
-
-/// One request written as raw bytes on a socket to 127.0.0.1 (for what an HTTP client library
-/// would not send), and the status line read back; waits at most 5 s for it.
-enum RawHTTP {
-    static func statusLine(port: Int, request: String) throws -> String {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw POSIXError(.EIO) }
-        defer { close(socket) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-        let bytes = Array(request.utf8)
-        guard send(socket, bytes, bytes.count, 0) == bytes.count else { throw POSIXError(.EIO) }
-        var buffer = [UInt8](repeating: 0, count: 512)
-        let count = recv(socket, &buffer, buffer.count, 0)
-        guard count > 0 else { return "(no answer within 5 s)" }
-        return String(decoding: buffer[..<count], as: UTF8.self).split(separator: "\r\n").first.map(String.init) ?? ""
     }
 }
 

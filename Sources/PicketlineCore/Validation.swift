@@ -10,7 +10,17 @@ public enum Validation {
         guard trimmed.utf8.count <= maxLength || trimmed.count <= maxLength else {
             throw PicketlineError.invalid(field: field, reason: "must be at most \(maxLength) characters")
         }
+        try refuseControlCharacters(trimmed, field: field)
         return trimmed
+    }
+
+    /// Control characters other than tab and line breaks (a NUL, an escape) have no place in
+    /// text people read; they would reach CSV, iCalendar and chat messages as they are.
+    static func refuseControlCharacters(_ text: String, field: String) throws {
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return }
+        for byte in text.utf8 where (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D) || byte == 0x7F {
+            throw PicketlineError.invalid(field: field, reason: "must not contain control characters (found U+\(String(format: "%04X", byte)))")
+        }
     }
 
     /// Trims whitespace; an empty or nil value becomes nil.
@@ -20,6 +30,7 @@ public enum Validation {
         guard trimmed.utf8.count <= maxLength || trimmed.count <= maxLength else {
             throw PicketlineError.invalid(field: field, reason: "must be at most \(maxLength) characters")
         }
+        try refuseControlCharacters(trimmed, field: field)
         return trimmed
     }
 

@@ -123,3 +123,11 @@ func malformedEmailsAreRefused(_ email: String) {
     #expect(throws: PicketlineError.self) { try EventTypePattern.validated(["calout.created"]) }
     #expect(Set(EventType.all).count == EventType.all.count && EventType.all.allSatisfy { !$0.contains("*") })
 }
+
+@Test func textWithControlCharactersIsRefusedNamingTheFieldButLineBreaksAndTabsPass() throws {
+    #expect(field { _ = try Validation.required("Picket\u{0}of the embassy", field: "title") } == "title")
+    #expect(field { _ = try Validation.optional("Bring \u{1B}[31mflags", field: "description") } == "description")
+    #expect(field { _ = try RSVP(name: "Ada\u{7F}", email: "ada@example.org").validated() } == "name")
+    #expect(try Validation.optional("Line one\nline two\twith a tab\r\n", field: "description") == "Line one\nline two\twith a tab")
+    #expect(try Validation.required("Ünïcödé — fine", field: "title") == "Ünïcödé — fine")
+}

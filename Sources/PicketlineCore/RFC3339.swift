@@ -163,7 +163,13 @@ public enum LocalTimeParser {
     /// Parses `text` as an instant; local forms are read in `zone`.
     public static func instant(_ text: String, in zone: TimeZone, field: String) throws -> Date {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let date = RFC3339.date(from: trimmed) { return date }
+        if let date = RFC3339.date(from: trimmed) {
+            // Stored and shown as four-digit years in UTC: 9999-12-31T23:59:59-23:59 would be year 10000.
+            guard date.timeIntervalSince1970 < 253_402_300_800 else {
+                throw PicketlineError.invalid(field: field, reason: "\(text.debugDescription) is after the year 9999")
+            }
+            return date
+        }
         let pieces = trimmed.replacingOccurrences(of: "T", with: " ").split(separator: " ")
         let dateParts = pieces.first.map { $0.split(separator: "-").map { Int($0) } } ?? []
         let timeParts = pieces.count > 1 ? pieces[1].split(separator: ":").map { Int($0) } : [0, 0]

@@ -82,7 +82,7 @@ extension APIService {
                 let action = try await managedAction(try input.parameter("action"), input.caller)
                 let headcount = try await store.recordHeadcount(
                     action: String(action.id), count: input.json.int("count")!,
-                    countedAt: input.json.string("counted_date").flatMap(RFC3339.date(from:)), note: input.json.string("note"))
+                    countedAt: try instant(input.json, "counted_date", zone: action.zone), note: input.json.string("note"))
                 return try ok(HeadcountResource(headcount), .created)
             },
         ]
@@ -104,7 +104,7 @@ extension APIService {
                 let action = try await managedAction(try input.parameter("action"), input.caller)
                 let body = input.json
                 let incident = try await store.reportIncident(action: String(action.id), IncidentReport(
-                    kind: try body.choice("kind", IncidentKind.self)!, occurredAt: body.string("occurred_date").flatMap(RFC3339.date(from:)),
+                    kind: try body.choice("kind", IncidentKind.self)!, occurredAt: try instant(body, "occurred_date", zone: action.zone),
                     description: try body.required("description"), peopleConcerned: body.string("people_concerned")))
                 return try ok(IncidentResource(incident), .created)
             },

@@ -30,6 +30,8 @@ func malformedTimesAreRejected(_ text: String) {
     let repeated = try LocalTimeParser.instant("2026-10-25 01:30", in: london, field: "starts_at")
     #expect(RFC3339.string(from: repeated) == "2026-10-25T00:30:00Z")
     #expect(throws: PicketlineError.self) { try LocalTimeParser.instant("tomorrow noon", in: london, field: "starts_at") }
+    #expect(throws: PicketlineError.self) { try LocalTimeParser.instant("9999-12-31T23:59:59-23:59", in: london, field: "at") }
+    #expect(RFC3339.string(from: try LocalTimeParser.instant("9999-12-31T23:59:59Z", in: london, field: "at")) == "9999-12-31T23:59:59Z")
     // The reader is told about both (the CLI prints the note as a warning).
     #expect(LocalTimeParser.note("2026-03-29 01:30", instant: skipped, in: london)
             == "2026-03-29 01:30 does not exist in Europe/London (the clocks go forward that night); read as 2026-03-29T02:30:00+01:00")

@@ -359,3 +359,17 @@ import Testing
         }
     }
 }
+
+@Suite struct TimeBoundTests {
+    /// A time past 9999 in UTC (an offset can push 9999-12-31 there) would be stored with a
+    /// five-digit year, which is not RFC 3339: refused, naming the field.
+    @Test func aTimeAfterTheYear9999IsRefused() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let response = try await client.call(.post, "/api/v1/actions/embassy-picket/headcounts", headers: fixture.headers(.organiser),
+                                                 json: #"{"count": 12, "counted_date": "9999-12-31T23:59:59-23:59"}"#)
+            let error = try object(response.body)["error"] as? [String: Any]
+            #expect(response.status == .badRequest && error?["field"] as? String == "counted_date", "\(response.body)")
+        }
+    }
+}

@@ -89,7 +89,7 @@ public struct ActionDraft: Codable, Sendable, Equatable {
     public func validated() throws -> ActionDraft {
         var draft = self
         draft.title = try Validation.required(title, field: "title", maxLength: 300)
-        draft.slug = try Validation.slug(slug ?? slugify(title), field: "slug")
+        draft.slug = try Validation.slug(slug ?? slugify(title, kind: "action"), field: "slug")
         draft.description = try Validation.optional(description, field: "description")
         draft.target = try Validation.optional(target, field: "target", maxLength: 300)
         draft.location = try location.validated()

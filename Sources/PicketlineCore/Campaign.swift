@@ -30,7 +30,7 @@ public struct CampaignDraft: Codable, Sendable, Equatable {
         let name = try Validation.required(name, field: "name", maxLength: 200)
         return CampaignDraft(
             name: name,
-            slug: try Validation.slug(slug ?? slugify(name), field: "slug"),
+            slug: try Validation.slug(slug ?? slugify(name, kind: "campaign"), field: "slug"),
             description: try Validation.optional(description, field: "description")
         )
     }

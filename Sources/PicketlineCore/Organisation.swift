@@ -46,7 +46,7 @@ public struct OrganisationDraft: Codable, Sendable, Equatable {
         let name = try Validation.required(name, field: "name", maxLength: 200)
         return OrganisationDraft(
             name: name,
-            slug: try Validation.slug(slug ?? slugify(name), field: "slug"),
+            slug: try Validation.slug(slug ?? slugify(name, kind: "organisation"), field: "slug"),
             kind: kind,
             website: try Validation.url(website, field: "website"),
             email: try Validation.email(email, field: "email"),

@@ -64,7 +64,7 @@ public struct StatementDraft: Codable, Sendable, Equatable {
     public func validated() throws -> StatementDraft {
         var draft = self
         draft.title = try Validation.required(title, field: "title", maxLength: 300)
-        draft.slug = try Validation.slug(slug ?? slugify(title), field: "slug")
+        draft.slug = try Validation.slug(slug ?? slugify(title, kind: "statement"), field: "slug")
         draft.body = try Validation.required(body, field: "body", maxLength: 100_000)
         draft.demands = try demands.enumerated().map { index, demand in
             try Validation.required(demand, field: "demands[\(index)]", maxLength: 2_000)

@@ -111,8 +111,14 @@ public enum Validation {
 }
 
 /// Turns a title into a URL-friendly slug ("Picket of the Embassy!" → "picket-of-the-embassy").
-public func slugify(_ text: String, maxLength: Int = 80) -> String {
-    let folded = text.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "en"))
+///
+/// Other scripts are transliterated first ("Пикет у посольства" → piket-u-posolstva). A title that
+/// gives no letters or digits becomes `kind`, and one of digits only `kind-digits` (a slug of
+/// digits alone would read as an id).
+public func slugify(_ text: String, maxLength: Int = 80, kind: String = "item") -> String {
+    let latin = text.unicodeScalars.contains { $0.value > 0x7F }
+        ? text.applyingTransform(StringTransform("Any-Latin; Latin-ASCII"), reverse: false) ?? text : text
+    let folded = latin.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "en"))
     var slug = ""
     var pendingHyphen = false
     for scalar in folded.lowercased().unicodeScalars {
@@ -126,7 +132,8 @@ public func slugify(_ text: String, maxLength: Int = 80) -> String {
         if slug.count >= maxLength { break }
     }
     while slug.hasSuffix("-") { slug.removeLast() }
-    return slug.isEmpty ? "item" : slug
+    if slug.isEmpty { return kind }
+    return slug.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) ? "\(kind)-\(slug)" : slug
 }
 
 extension String {

@@ -91,10 +91,14 @@ func malformedEmailsAreRefused(_ email: String) {
     #expect(visible.locality == "London")
 }
 
-@Test func slugsFoldAccentsAndPunctuation() {
+@Test func slugsFoldAccentsAndPunctuation() throws {
     #expect(slugify("Workers' Liberty") == "workers-liberty")
     #expect(slugify("Anti*Capitalist Resistance") == "anti-capitalist-resistance")
-    #expect(slugify("Zhanaozen — Жанаөзен") == "zhanaozen")
+    #expect(slugify("Zhanaozen — Жанаөзен") == "zhanaozen-zanaozen")
+    // Other scripts are transliterated; nothing usable gives the kind, digits alone kind-digits.
+    #expect(slugify("Пикет у посольства Казахстана", kind: "action") == "piket-u-posolstva-kazahstana")
+    #expect(slugify("!!!", kind: "campaign") == "campaign" && slugify("42", kind: "action") == "action-42")
+    #expect(try ActionDraft(title: "42", startsAt: start, timeZone: "UTC").validated().slug == "action-42")
 }
 
 @Test func locationChangesKeepTheFieldsNotGivenClearTheEmptyOnesAndNeverTouchVisibility() throws {

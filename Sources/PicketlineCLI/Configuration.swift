@@ -38,6 +38,7 @@ public struct Configuration: Sendable, Equatable {
         ("http.public_writes_per_minute", "PICKETLINE_HTTP_PUBLIC_WRITES_PER_MINUTE"),
         ("http.public_base_url", "PICKETLINE_HTTP_PUBLIC_BASE_URL"),
         ("http.event_loops", "PICKETLINE_HTTP_EVENT_LOOPS"),
+        ("http.cors_origins", "PICKETLINE_HTTP_CORS_ORIGINS"),
     ] + WebhookSettings.keys + SchedulerSettings.keys
 
     /// Sets one key from its text; the error names the key and, when known, the file line.
@@ -74,6 +75,10 @@ public struct Configuration: Sendable, Equatable {
         case "http.event_loops":
             guard let loops = Int(value), (1...256).contains(loops) else { throw bad("must be a whole number from 1 to 256") }
             http.eventLoops = loops
+        case "http.cors_origins":
+            do {
+                http.corsOrigins = try value.split(separator: ",").map { try HTTPConfiguration.corsOrigin(String($0)) }
+            } catch let error as PicketlineError { throw bad(error.message.replacingOccurrences(of: "http.cors_origins: ", with: "")) }
         case "http.public_base_url":
             guard let url = URL(string: value), url.scheme == "http" || url.scheme == "https", url.host != nil else {
                 throw bad("must be an http(s) URL")

@@ -17,6 +17,8 @@ public struct HTTPConfiguration: Sendable, Equatable {
     /// a 2-core machine one event loop instead of two left more of the CPU to the rest (RSVP
     /// intake +10 % in paired runs; the bare Hummingbird route gains nothing from it).
     public var eventLoops = HTTPConfiguration.defaultEventLoops
+    /// Sites whose pages may call the API from the browser (`CORSPolicy`); none by default.
+    public var corsOrigins: [String] = []
 
     public static var defaultEventLoops: Int { max(1, ProcessInfo.processInfo.activeProcessorCount / 2) }
 

@@ -18,7 +18,11 @@ public func buildRouter(store: any Store, tokens: any TokenStore, configuration:
     router.add(middleware: RequestLogger())
     let service = APIService(store: store, configuration: configuration, clock: clock, readiness: readiness, metrics: metrics,
                              webhooks: webhooks, schedules: schedules)
-    router.add(middleware: ErrorMiddleware(methods: RouteMethods(service.routes)))
+    let methods = RouteMethods(service.routes)
+    if !configuration.corsOrigins.isEmpty {
+        router.add(middleware: CORSPolicy(origins: Set(configuration.corsOrigins.map { $0.lowercased() }), methods: methods))
+    }
+    router.add(middleware: ErrorMiddleware(methods: methods))
     router.add(middleware: TokenAuthenticator(tokens: tokens))
     let limiter = RateLimiter(perMinute: configuration.publicWritesPerMinute, clock: clock)
     let cache = ResponseCache()

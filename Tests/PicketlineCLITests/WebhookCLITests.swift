@@ -223,6 +223,8 @@ private func eventually(within seconds: Double, _ condition: () throws -> Bool) 
         #expect(result.status == 1 && result.stderr.contains("webhooks.retry_schedule") && result.stderr.contains("\"soon\""))
         let cidr = try cli.run(["webhook", "list"], environment: ["PICKETLINE_WEBHOOKS_ALLOW_CIDRS": "10.0.0.0/33"])
         #expect(cidr.status == 1 && cidr.stderr.contains("webhooks.allow_cidrs"))
+        let cors = try cli.run(["webhook", "list"], environment: ["PICKETLINE_HTTP_CORS_ORIGINS": "https://ok.example, campaign.example.org"])
+        #expect(cors.status == 1 && cors.stderr.contains("http.cors_origins") && cors.stderr.contains("\"campaign.example.org\""), "\(cors.stderr)")
     }
 
     @Test func serveRunsTheDispatcherBesideTheAPI() throws {

@@ -373,3 +373,45 @@ import Testing
         }
     }
 }
+
+@Suite struct CORSTests {
+    static let site = "https://campaign.example.org"
+
+    /// A campaign's own page may RSVP from the browser: the preflight is answered with the
+    /// methods the path takes, and the answer (an error too) carries the origin. Another site
+    /// gets no CORS headers, and without configured origins nothing changes.
+    @Test func aConfiguredSiteMayCallTheAPIFromTheBrowserAndOthersMayNot() async throws {
+        let fixture = try await APIFixture.make { $0.corsOrigins = [Self.site] }; defer { fixture.remove() }
+        try await fixture.test { client in
+            let path = "/api/v1/actions/embassy-picket/attendances"
+            let preflight = try await client.call(.options, path, headers: [
+                .origin: Self.site, .accessControlRequestMethod: "POST", .accessControlRequestHeaders: "content-type"])
+            #expect(preflight.status == .noContent && preflight.headers[.accessControlAllowOrigin] == Self.site)
+            #expect(preflight.headers[.accessControlAllowMethods]?.contains("POST") == true)
+            #expect(preflight.headers[.accessControlAllowHeaders]?.lowercased().contains("content-type") == true)
+            let rsvp = try await client.call(.post, path, headers: [.origin: Self.site, .contentType: "application/json"],
+                                             json: #"{"name": "Web form", "email": "web@example.org"}"#)
+            #expect(rsvp.status == .created && rsvp.headers[.accessControlAllowOrigin] == Self.site)
+            let refused = try await client.call(.post, path, headers: [.origin: Self.site], json: #"{"email": "x@example.org"}"#)
+            #expect(refused.status == .badRequest && refused.headers[.accessControlAllowOrigin] == Self.site)
+            let other = try await client.call(.post, path, headers: [.origin: "https://elsewhere.example"],
+                                              json: #"{"name": "Other", "email": "other@example.org"}"#)
+            #expect(other.headers[.accessControlAllowOrigin] == nil)
+        }
+        let plain = try await APIFixture.make(); defer { plain.remove() }
+        try await plain.test { client in
+            let response = try await client.call(.get, "/api/v1/actions", headers: [.origin: Self.site])
+            #expect(response.status == .ok && response.headers[.accessControlAllowOrigin] == nil)
+        }
+    }
+
+    @Test(arguments: ["https://campaign.example.org/", "HTTPS://Campaign.Example.org", "*", "http://localhost:3000"])
+    func originsAreReadAsSchemeAndHost(_ text: String) throws {
+        #expect(try HTTPConfiguration.corsOrigin(text) == (text == "*" ? "*" : text.lowercased().trimmingCharacters(in: ["/"])))
+    }
+
+    @Test(arguments: ["campaign.example.org", "ftp://example.org", "https://example.org/rsvp", "https://", "https://a b"])
+    func otherTextIsNotAnOrigin(_ text: String) {
+        #expect(throws: PicketlineError.self) { try HTTPConfiguration.corsOrigin(text) }
+    }
+}

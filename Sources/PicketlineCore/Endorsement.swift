@@ -5,6 +5,10 @@ public enum EndorsementRole: String, Codable, Sendable, CaseIterable {
     case caller
     case coOrganiser = "co-organiser"
     case supporter
+
+    /// The roles whose organisation manages the action (its organisers' tokens may change it).
+    /// `SQLiteStore.actions` says the same in SQL for `ActionFilter.orManagedBy`.
+    public var manages: Bool { self == .caller || self == .coOrganiser }
 }
 
 /// Where an invitation to endorse (or an endorsement) stands.

@@ -32,7 +32,7 @@ extension APIService {
                 var managed = Set<Int64>()
                 if let organisationID = input.caller.organisationID, result.items.contains(where: { !$0.location.isPublic }) {
                     managed = Set(try await store.endorsements(byOrganisation: String(organisationID), includeWithdrawn: false)
-                        .filter { $0.endorsement.role == .caller || $0.endorsement.role == .coOrganiser }.map(\.action.id))
+                        .filter(\.endorsement.role.manages).map(\.action.id))
                 }
                 return try ok(page(result) { admin || $0.location.isPublic || managed.contains($0.id) })
             },

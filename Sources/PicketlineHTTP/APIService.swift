@@ -51,7 +51,7 @@ struct APIService: Sendable {
         case .admin: return true
         case .organiser(_, let organisationID):
             return try await store.endorsements(ofAction: String(action.id), includeWithdrawn: false).contains {
-                $0.organisation.id == organisationID && ($0.endorsement.role == .caller || $0.endorsement.role == .coOrganiser)
+                $0.organisation.id == organisationID && $0.endorsement.role.manages
             }
         }
     }

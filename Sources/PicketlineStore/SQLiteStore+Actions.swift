@@ -58,6 +58,7 @@ extension SQLiteStore {
             var arguments = StatementArguments()
             if let status = filter.status { clauses.append("status = ?"); arguments += [status.rawValue] }
             if let visibility = filter.visibility, let manager = filter.orManagedBy {
+                // The managing roles are EndorsementRole.manages's.
                 clauses.append("""
                     (visibility = ? OR id IN (SELECT action_id FROM endorsements WHERE organisation_id = ?
                                                AND state <> 'withdrawn' AND role IN ('caller', 'co-organiser')))

@@ -43,16 +43,15 @@ public struct RSVP: Codable, Sendable, Equatable {
     public var name: String
     public var email: String?
     public var phone: String?
-    public var consentToContact: Bool
-    /// False when the answer did not say (an API body without `consent_to_contact`): a new RSVP
+    /// Nil when the answer did not say (an API body without `consent_to_contact`): a new RSVP
     /// then has no consent, and an updated one keeps what it had.
-    public var consentStated: Bool
+    public var consentToContact: Bool?
     public var status: AttendanceStatus
 
-    public init(name: String, email: String? = nil, phone: String? = nil, consentToContact: Bool = false,
-                status: AttendanceStatus = .accepted, consentStated: Bool = true) {
+    public init(name: String, email: String? = nil, phone: String? = nil, consentToContact: Bool? = false,
+                status: AttendanceStatus = .accepted) {
         self.name = name; self.email = email; self.phone = phone; self.consentToContact = consentToContact
-        self.status = status; self.consentStated = consentStated
+        self.status = status
     }
 
     /// Returns the RSVP cleaned and checked: a name and at least an e-mail or a phone.

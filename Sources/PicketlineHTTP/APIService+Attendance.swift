@@ -15,9 +15,8 @@ extension APIService {
                   success: .json(201, .reference("RSVPReceipt")), errors: [409]) { input in
                 let body = input.json
                 let rsvp = RSVP(name: try body.required("name"), email: body.string("email"), phone: body.string("phone"),
-                                consentToContact: body.bool("consent_to_contact") ?? false,
-                                status: try body.choice("status", AttendanceStatus.self) ?? .accepted,
-                                consentStated: body.has("consent_to_contact"))
+                                consentToContact: body.bool("consent_to_contact"),
+                                status: try body.choice("status", AttendanceStatus.self) ?? .accepted)
                 let outcome: RSVPOutcome
                 if input.caller.isAuthenticated {
                     let action = try await visibleAction(try input.parameter("action"), input.caller)

@@ -90,7 +90,7 @@ extension SQLiteStore {
                 if let id = try db.insertAttendance(rsvp, actionID: action.id, waitlisted: waitlisted, stamp: stamp) {
                     let attendance = Attendance(
                         id: id, actionID: action.id, name: rsvp.name, email: rsvp.email, phone: rsvp.phone,
-                        consentToContact: rsvp.consentToContact, status: rsvp.status, waitlisted: waitlisted, attended: false,
+                        consentToContact: rsvp.consentToContact ?? false, status: rsvp.status, waitlisted: waitlisted, attended: false,
                         checkedInAt: nil, createdAt: now, updatedAt: now)
                     try db.appendEvent(EventType.attendanceCreated, subject: "attendance", subjectID: id,
                                        actionID: action.id, campaignID: action.campaignID, at: now,
@@ -114,7 +114,7 @@ extension SQLiteStore {
             let before = attendance
             attendance.name = rsvp.name
             attendance.phone = rsvp.phone ?? attendance.phone
-            if rsvp.consentStated { attendance.consentToContact = rsvp.consentToContact }
+            if let consent = rsvp.consentToContact { attendance.consentToContact = consent }
             attendance.status = rsvp.status
             attendance.updatedAt = now
             let hadPlace = before.status.holdsPlace && !before.waitlisted
@@ -317,7 +317,7 @@ extension Database {
         statement.bind(2, rsvp.name)
         statement.bind(3, rsvp.email)
         statement.bind(4, rsvp.phone)
-        statement.bind(5, rsvp.consentToContact)
+        statement.bind(5, rsvp.consentToContact ?? false)
         statement.bind(6, rsvp.status.rawValue)
         statement.bind(7, waitlisted)
         statement.bind(8, waitlisted ? stamp : nil)

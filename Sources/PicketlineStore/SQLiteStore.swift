@@ -152,15 +152,13 @@ extension Database {
     /// Picks a free slug: the wanted one, else with `-2`, `-3`, … appended. A slug the caller
     /// asked for (`explicit`) is never changed: taken, it is a conflict naming the field.
     func freeSlug(_ wanted: String, in table: String, explicit: Bool = false) throws -> String {
-        if explicit {
-            guard try !(Bool.fetchOne(self, sql: "SELECT 1 FROM \(table) WHERE slug = ?", arguments: [wanted]) ?? false) else {
-                throw PicketlineError.conflict(field: "slug", reason: "the slug \(wanted) is already taken; choose another")
-            }
-            return wanted
+        func taken(_ slug: String) throws -> Bool {
+            try Bool.fetchOne(self, sql: "SELECT 1 FROM \(table) WHERE slug = ?", arguments: [slug]) ?? false
         }
         var candidate = wanted
         var suffix = 2
-        while try Bool.fetchOne(self, sql: "SELECT 1 FROM \(table) WHERE slug = ?", arguments: [candidate]) ?? false {
+        while try taken(candidate) {
+            if explicit { throw PicketlineError.conflict(field: "slug", reason: "the slug \(wanted) is already taken; choose another") }
             candidate = "\(wanted)-\(suffix)"
             suffix += 1
         }

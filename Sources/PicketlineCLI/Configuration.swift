@@ -78,7 +78,7 @@ public struct Configuration: Sendable, Equatable {
         case "http.cors_origins":
             do {
                 http.corsOrigins = try value.split(separator: ",").map { try HTTPConfiguration.corsOrigin(String($0)) }
-            } catch let error as PicketlineError { throw bad(error.message.replacingOccurrences(of: "http.cors_origins: ", with: "")) }
+            } catch PicketlineError.invalid(_, let reason) { throw bad(reason) }
         case "http.public_base_url":
             guard let url = URL(string: value), url.scheme == "http" || url.scheme == "https", url.host != nil else {
                 throw bad("must be an http(s) URL")

@@ -452,4 +452,26 @@ import PicketlineCore
         try await writer.insert(4, throwsBeforeChanges: true)
         #expect(try await writer.rows() == [4])
     }
+
+    /// A COMMIT that SQLite refuses (here a deferred foreign key left dangling) leaves the
+    /// transaction open: it is rolled back, every write in it fails, and the writer goes on.
+    @Test func aRefusedCommitFailsTheWholeTransactionAndTheWriterGoesOn() async throws {
+        let writer = try await Writer(maximumBatch: 16); defer { writer.remove() }
+        try await writer.pool.write { db in
+            try db.execute(sql: """
+                CREATE TABLE parent (id INTEGER PRIMARY KEY);
+                CREATE TABLE child (parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)
+                """)
+        }
+        let result = await writer.burst([
+            { try await writer.insert(1) },
+            { try await writer.commit.write { db in try db.execute(sql: "INSERT INTO child VALUES (42)") } },
+            { try await writer.insert(3, throwsBeforeChanges: true) },
+        ])
+        #expect(!result.held && result.outcomes == [false, false, false])
+        #expect(try await writer.rows() == [])
+        #expect(try await writer.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM child") } == 0)
+        try await writer.insert(4)
+        #expect(try await writer.rows() == [4])
+    }
 }

@@ -42,6 +42,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(error.exitCode)
         }
         let logger = LogSetup.bootstrap(level: configuration.logLevel, format: configuration.logFormat)
+        // Access lines go out in batches, at most 50 ms late; warnings and errors at once.
+        LogOutput.standardError.batch(every: .milliseconds(50))
+        defer { LogOutput.standardError.flush() }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let outboxGauge = Gauge(label: "picketline_outbox_events")
@@ -129,7 +132,7 @@ struct JSONLogHandler: LogHandler {
     func log(event: LogEvent) {
         guard var data = line(for: event, at: Date()) else { return }
         data.append(0x0A)
-        data.withUnsafeBytes { LogOutput.write($0) }
+        data.withUnsafeBytes { LogOutput.write($0, level: event.level) }
     }
 
     /// The event's line without its newline, keys sorted.

@@ -4,11 +4,12 @@ import Glibc
 import Foundation
 import Logging
 import PicketlineCore
+import Synchronization
 
 /// `log.format = text`: the line swift-log's `StreamLogHandler` writes, with the time in UTC:
 /// `2026-11-29T11:40:12Z info picketline : method=POST path=/api/v1/… status=201 [PicketlineHTTP] request`.
 ///
-/// Each line is built in one buffer and written with one `write(2)`, so lines from several
+/// Each line is built in one buffer and handed whole to `LogOutput`, so lines from several
 /// threads never interleave. It replaces `StreamLogHandler`, which on every line read the local
 /// time zone (a `stat` of /etc/localtime), prettified the metadata through string interpolation
 /// and locked, wrote and flushed stdio: a tenth of the CPU an RSVP costs (perf, Deploy/bench.sh).
@@ -51,25 +52,97 @@ struct TextLogHandler: LogHandler {
         line += "] "
         line += event.message.description
         line += "\n"
-        line.withUTF8 { LogOutput.write(UnsafeRawBufferPointer($0)) }
+        line.withUTF8 { LogOutput.write(UnsafeRawBufferPointer($0), level: event.level) }
     }
 }
 
 /// What both log formats share.
 enum LogOutput {
-    /// Writes one whole line to standard error with one `write(2)` (repeated only for the rest of
-    /// a partial write), so that lines from several threads never interleave.
-    static func write(_ bytes: UnsafeRawBufferPointer) {
-        var written = 0
-        while written < bytes.count {
-            let result = Glibc.write(STDERR_FILENO, bytes.baseAddress! + written, bytes.count - written)
-            if result > 0 { written += result } else if result < 0 && errno == EINTR { continue } else { return }
-        }
+    /// Where every log line of this process goes.
+    static let standardError = LogSink(descriptor: STDERR_FILENO)
+
+    /// Writes one whole line (newline included) to standard error; see `LogSink`.
+    static func write(_ bytes: UnsafeRawBufferPointer, level: Logger.Level) {
+        standardError.write(bytes, urgent: level >= .warning)
     }
 
     /// The handler's metadata with the event's on top.
     static func merged(_ handler: Logger.Metadata, _ event: Logger.Metadata?) -> Logger.Metadata {
         guard let event, !event.isEmpty else { return handler }
         return handler.isEmpty ? event : handler.merging(event) { $1 }
+    }
+}
+
+/// Writes whole log lines to a file descriptor, each with one `write(2)` (repeated only for the
+/// rest of a partial write) under a lock, so that lines from several threads never interleave.
+///
+/// `serve` batches: a line below warning (the access line of every request, for one) waits in
+/// memory until 16 KiB have gathered or `interval` has passed since the first of them, and goes
+/// out with the others in one write. A warning or an error goes out at once, after the lines
+/// before it. Written one by one, the access lines cost a tenth of serve's CPU per RSVP, most of it
+/// the kernel growing the log file a line at a time (perf record, Deploy/bench.sh). What a crash
+/// can take with it is the lines of the last `interval`, never a warning or an error. The other
+/// commands write every line at once.
+final class LogSink: Sendable {
+    /// Lines gathered beyond this go out at once.
+    static let batchBytes = 16 * 1024
+
+    private struct State {
+        var interval: Duration?
+        var pending: [UInt8] = []
+        var flushScheduled = false
+    }
+
+    private let descriptor: Int32
+    private let state = Mutex(State())
+
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    /// From now on, lines that are not urgent wait up to `interval` to be written together.
+    func batch(every interval: Duration) {
+        state.withLock { $0.interval = interval }
+    }
+
+    func write(_ line: UnsafeRawBufferPointer, urgent: Bool) {
+        let scheduleFlush: Duration? = state.withLock { state in
+            guard let interval = state.interval else {
+                writeAll(line)
+                return nil
+            }
+            state.pending.append(contentsOf: line)
+            if urgent || state.pending.count >= Self.batchBytes {
+                state.pending.withUnsafeBytes { writeAll($0) }
+                state.pending.removeAll(keepingCapacity: true)
+                return nil
+            }
+            guard !state.flushScheduled else { return nil }
+            state.flushScheduled = true
+            return interval
+        }
+        if let scheduleFlush {
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(scheduleFlush / .nanoseconds(1)))) {
+                self.flush()
+            }
+        }
+    }
+
+    /// Writes the lines waiting, if any (at the interval's end, and when `serve` stops).
+    func flush() {
+        state.withLock { state in
+            state.flushScheduled = false
+            guard !state.pending.isEmpty else { return }
+            state.pending.withUnsafeBytes { writeAll($0) }
+            state.pending.removeAll(keepingCapacity: true)
+        }
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) {
+        var written = 0
+        while written < bytes.count {
+            let result = Glibc.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+            if result > 0 { written += result } else if result < 0 && errno == EINTR { continue } else { return }
+        }
     }
 }

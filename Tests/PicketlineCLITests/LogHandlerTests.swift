@@ -31,3 +31,102 @@ import Testing
         #expect(object["metadata.level"] == "x" && object["metadata.time"] == "y")
     }
 }
+
+/// `serve` writes its log lines in batches: a line below warning waits (up to the interval, or
+/// until 16 KiB gather), a warning or an error goes out at once after the lines before it.
+@Suite struct LogSinkTests {
+    /// A pipe standing for standard error.
+    final class Pipe: @unchecked Sendable {
+        let read: Int32, write: Int32
+        init() throws {
+            var fds: [Int32] = [0, 0]
+            guard pipe(&fds) == 0 else { throw CocoaError(.fileWriteUnknown) }
+            read = fds[0]; write = fds[1]
+        }
+        deinit { close(read); close(write) }
+
+        /// What has arrived, waiting up to `timeout` milliseconds for the first byte.
+        func take(timeout: Int32 = 0) -> String {
+            var text = ""
+            var wait = timeout
+            while true {
+                var descriptor = pollfd(fd: read, events: Int16(POLLIN), revents: 0)
+                guard poll(&descriptor, 1, wait) > 0 else { return text }
+                var chunk = [UInt8](repeating: 0, count: 65_536)
+                let count = Glibc.read(read, &chunk, chunk.count)
+                guard count > 0 else { return text }
+                text += String(decoding: chunk[..<count], as: UTF8.self)
+                wait = 0
+            }
+        }
+    }
+
+    private func send(_ sink: LogSink, _ line: String, urgent: Bool = false) {
+        var line = line + "\n"
+        line.withUTF8 { sink.write(UnsafeRawBufferPointer($0), urgent: urgent) }
+    }
+
+    @Test func withoutBatchingEveryLineIsWrittenAtOnce() throws {
+        let pipe = try Pipe()
+        let sink = LogSink(descriptor: pipe.write)
+        send(sink, "one")
+        #expect(pipe.take() == "one\n")
+    }
+
+    @Test func quietLinesWaitAndAWarningTakesThemOutFirst() throws {
+        let pipe = try Pipe()
+        let sink = LogSink(descriptor: pipe.write)
+        sink.batch(every: .seconds(60))
+        send(sink, "request 1")
+        send(sink, "request 2")
+        #expect(pipe.take() == "")
+        send(sink, "delivery failed", urgent: true)
+        #expect(pipe.take() == "request 1\nrequest 2\ndelivery failed\n")
+        send(sink, "request 3")
+        #expect(pipe.take() == "")
+        sink.flush()
+        #expect(pipe.take() == "request 3\n")
+    }
+
+    @Test func quietLinesGoOutWhenTheIntervalEnds() throws {
+        let pipe = try Pipe()
+        let sink = LogSink(descriptor: pipe.write)
+        sink.batch(every: .milliseconds(20))
+        send(sink, "request 1")
+        var arrived = ""
+        for _ in 0..<50 where !arrived.hasSuffix("\n") { arrived += pipe.take(timeout: 100) }
+        #expect(arrived == "request 1\n")
+        // And again for lines after that flush (a new interval starts with the next line).
+        send(sink, "request 2")
+        arrived = ""
+        for _ in 0..<50 where !arrived.hasSuffix("\n") { arrived += pipe.take(timeout: 100) }
+        #expect(arrived == "request 2\n")
+    }
+
+    @Test func sixteenKibibytesGoOutWithoutWaiting() throws {
+        let pipe = try Pipe()
+        let sink = LogSink(descriptor: pipe.write)
+        sink.batch(every: .seconds(60))
+        let line = String(repeating: "x", count: 99)
+        let lines = LogSink.batchBytes / 100
+        for _ in 0..<lines { send(sink, line) }
+        #expect(pipe.take() == "")
+        send(sink, line)
+        #expect(pipe.take() == String(repeating: line + "\n", count: lines + 1))
+    }
+
+    @Test func linesFromManyThreadsArriveWhole() async throws {
+        let pipe = try Pipe()
+        let sink = LogSink(descriptor: pipe.write)
+        sink.batch(every: .seconds(60))
+        await withTaskGroup(of: Void.self) { group in
+            for thread in 0..<8 {
+                group.addTask { for line in 0..<40 { self.send(sink, "thread \(thread) line \(line) " + String(repeating: "y", count: 40)) } }
+            }
+        }
+        sink.flush()
+        let lines = pipe.take().split(separator: "\n")
+        #expect(lines.count == 320)
+        #expect(Set(lines).count == 320 && lines.allSatisfy { $0.hasSuffix(String(repeating: "y", count: 40)) })
+    }
+}

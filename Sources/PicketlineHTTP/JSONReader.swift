@@ -11,6 +11,10 @@ struct JSONReader {
     /// Deeper nesting than any body of this API needs is refused rather than recursed into.
     static let maximumDepth = 64
 
+    // The two booleans, made once (an NSNumber is immutable).
+    private static let yes = NSNumber(value: true)
+    private static let no = NSNumber(value: false)
+
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
 
@@ -43,8 +47,8 @@ struct JSONReader {
         case UInt8(ascii: "{"): return try readObject(depth: depth)
         case UInt8(ascii: "["): return try readArray(depth: depth)
         case UInt8(ascii: "\""): return try readString()
-        case UInt8(ascii: "t"): try readLiteral("true"); return NSNumber(value: true)
-        case UInt8(ascii: "f"): try readLiteral("false"); return NSNumber(value: false)
+        case UInt8(ascii: "t"): try readLiteral("true"); return Self.yes
+        case UInt8(ascii: "f"): try readLiteral("false"); return Self.no
         case UInt8(ascii: "n"): try readLiteral("null"); return NSNull()
         case .some(let byte) where byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte):
             return try readNumber()

@@ -17,7 +17,9 @@ indirect enum Schema: Sendable {
     /// What is wrong with `value`, or nil. `components` resolves references.
     func problem(_ value: Any, name: String, components: [String: Schema]) -> SchemaProblem? {
         func at(_ message: String) -> SchemaProblem { SchemaProblem(field: name, message: message) }
-        let isBool = isJSONBoolean(value)
+        // Asked only where a number may be one: casting a string to NSNumber on the way costs
+        // more than the rest of its check.
+        var isBool: Bool { isJSONBoolean(value) }
         switch self {
         case .string(let format, _):
             guard let text = value as? String else { return at("\(name): must be a string") }

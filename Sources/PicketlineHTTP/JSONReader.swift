@@ -177,6 +177,9 @@ struct JSONReader {
 
     /// Valid UTF-8 as a string; anything else is not JSON.
     private static func text(_ bytes: UnsafeRawBufferPointer) throws -> String {
+        // ASCII (most keys, names and addresses) needs no validating, and `String(validating:)`
+        // reaches its UTF-8 check through generic code that looks up type metadata on every call.
+        if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw Invalid() }
         return text
     }

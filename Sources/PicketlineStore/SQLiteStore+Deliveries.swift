@@ -439,10 +439,12 @@ extension Database {
         else { return false }
         if let campaign = subscription.campaignID, event.campaignID != campaign { return false }
         if let organisation = subscription.organisationID {
+            // Actions it endorses: confirmed only. An invitation is not support (the action list's
+            // `?organisation=` filter reads it the same way), and personal data may go with the event.
             if event.subjectType == "organisation" && event.subjectID == organisation { return true }
             guard let action = event.actionID else { return false }
             return try Bool.fetchOne(self, sql: """
-                SELECT 1 FROM endorsements WHERE action_id = ? AND organisation_id = ? AND state <> 'withdrawn'
+                SELECT 1 FROM endorsements WHERE action_id = ? AND organisation_id = ? AND state = 'confirmed'
                 """, arguments: [action, organisation]) ?? false
         }
         return true

@@ -207,7 +207,8 @@ extension Database {
             scope = .init(type: "campaign", id: campaign.id, slug: campaign.slug, name: campaign.name)
         } else if let organisationID = schedule.organisationID,
                   let organisation = try Organisation.fetchOne(self, key: organisationID) {
-            sql += " AND id IN (SELECT action_id FROM endorsements WHERE organisation_id = ? AND state <> 'withdrawn')"
+            // Actions it endorses: confirmed only, as the webhook and action-list filters read it.
+            sql += " AND id IN (SELECT action_id FROM endorsements WHERE organisation_id = ? AND state = 'confirmed')"
             arguments += [organisationID]
             scope = .init(type: "organisation", id: organisation.id, slug: organisation.slug, name: organisation.name)
         }

@@ -175,6 +175,21 @@ import PicketlineScheduler
         #expect(try await fixture.events(EventType.digestDue).count == 48)
     }
 
+    @Test func anOrganisationsDigestListsTheActionsItEndorsesNotThoseItIsInvitedTo() async throws {
+        let fixture = try SchedulerFixture(); defer { fixture.remove() }
+        let union = try await fixture.store.createOrganisation(OrganisationDraft(name: "Leeds Tenants Union", kind: .union))
+        let endorsed = try await fixture.action(startingIn: 30, title: "Endorsed picket")
+        let invited = try await fixture.action(startingIn: 31, title: "Invited picket")
+        _ = try await fixture.store.endorse(action: endorsed.slug, organisation: union.slug, role: .supporter, state: .confirmed)
+        _ = try await fixture.store.endorse(action: invited.slug, organisation: union.slug, role: .supporter, state: .invited)
+        _ = try await fixture.engine.addSchedule(ScheduleDraft(kind: .digest, cron: "0 9 * * *", timeZone: "UTC", organisation: union.slug))
+        try await fixture.runUntil(TestClock.instant("2026-12-02T09:00:00Z"))
+        let events = try await fixture.events(EventType.digestDue)
+        #expect(events.count == 1)
+        let actions = try #require(try SchedulerFixture.payload(events[0])["actions"] as? [[String: Any]])
+        #expect(actions.map { $0["slug"] as? String } == [endorsed.slug])
+    }
+
     @Test func retentionAnonymisesAttendeesOfActionsEndedLongAgoAndKeepsTheCounts() async throws {
         let fixture = try SchedulerFixture(); defer { fixture.remove() }
         let old = try await fixture.action(startingIn: 1, title: "Old picket")

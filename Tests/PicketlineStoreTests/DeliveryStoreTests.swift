@@ -166,8 +166,12 @@ extension StoreFactory {
         let byCampaign = try await subscribe(store, events: ["callout.*"], campaign: campaign.slug)
         let byOrganisation = try await subscribe(store, events: ["callout.*"], organisation: organisation.slug)
         _ = try await store.endorse(action: elsewhere.slug, organisation: organisation.slug, role: .supporter, state: .confirmed)
+        // Only invited to a third: an invitation is not support, so its events are not rs21's.
+        let invited = try await action(store, clock)
+        _ = try await store.endorse(action: invited.slug, organisation: organisation.slug, role: .supporter, state: .invited)
         let first = try await store.createCallout(action: inCampaign.slug, message: "In the campaign")
         let second = try await store.createCallout(action: elsewhere.slug, message: "Endorsed by rs21")
+        let third = try await store.createCallout(action: invited.slug, message: "rs21 only invited")
         _ = try await store.expandOutbox(limit: 100)
         let byCampaignEvents = try await store.deliveries(DeliveryFilter(subscriptionID: byCampaign.id)).map(\.outboxID)
         let byOrganisationEvents = try await store.deliveries(DeliveryFilter(subscriptionID: byOrganisation.id)).map(\.outboxID)
@@ -176,6 +180,7 @@ extension StoreFactory {
         #expect(byCampaignEvents.count == 1 && byOrganisationEvents.count == 1)
         #expect(statusOfFirst.deliveries.map(\.subscriptionID) == [byCampaign.id])
         #expect(statusOfSecond.deliveries.map(\.subscriptionID) == [byOrganisation.id])
+        #expect(try await store.calloutStatus(third.id).deliveries.isEmpty)
     }
 
     @Test(arguments: StoreFactory.allCases)

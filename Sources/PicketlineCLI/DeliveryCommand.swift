@@ -85,7 +85,11 @@ struct DeliveryCommand: AsyncParsableCommand {
     struct Replay: StoreCommand {
         static let configuration = CommandConfiguration(commandName: "replay", 
             abstract: "Send an event to a subscription again (same webhook-id), or for the first time.",
-            discussion: "Example: picketline delivery replay evt_0123abcd --subscription 3")
+            discussion: """
+            A first send may be of an event older than the webhook, but only one its event types, campaign and
+            organisation take.
+            Example: picketline delivery replay evt_0123abcd --subscription 3
+            """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Event id (evt_…) or outbox position (see `picketline outbox list`).") var event: String
         @Option(help: "Webhook id.") var subscription: Int64

@@ -260,6 +260,17 @@ extension SQLiteStore {
             guard subscription.state == .active else {
                 throw PicketlineError.conflict(field: "subscription", reason: "webhook \(id) is disabled; enable it first")
             }
+            // A first send may be of an event older than the subscription (what replay is for),
+            // but keeps to its filters: the event types, campaign and organisation it was made
+            // with decide what it receives, personal data included.
+            let scope = DeliveryRows.Scope(id: subscription.id, state: subscription.state, startsAfterEvent: 0, eventTypesText: "",
+                                           eventTypes: subscription.eventTypes, campaignID: subscription.campaignID,
+                                           organisationID: subscription.organisationID)
+            guard try db.wants(scope, event) else {
+                throw PicketlineError.conflict(
+                    field: "subscription",
+                    reason: "webhook \(id) does not take this \(event.type) event (its event types, campaign or organisation leave it out)")
+            }
             _ = try db.insertDelivery(event: event, subscription: subscription.id, at: now)
             return try WebhookDelivery.filter(Column("outbox_id") == event.id && Column("subscription_id") == subscription.id)
                 .fetchOne(db)!

@@ -319,6 +319,15 @@ extension StoreFactory {
         await #expect(throws: PicketlineError.notFound(entity: "event", reference: "evt_nothing")) {
             try await store.replay(event: "evt_nothing", subscription: late.id)
         }
+        // A first send keeps to the subscription's filters: event types, campaign, organisation
+        // (and with them the personal data an organisation's grant covers).
+        let otherTypes = try await subscribe(store, events: ["statement.*"], url: "https://hooks.example.org/statements")
+        let organisation = try await store.createOrganisation(OrganisationDraft(name: "Leeds Tenants Union", kind: .union))
+        let otherOrganisation = try await subscribe(store, organisation: organisation.slug, url: "https://hooks.example.org/leeds")
+        for refused in [otherTypes, otherOrganisation] {
+            await #expect(throws: PicketlineError.self) { try await store.replay(event: status.eventID, subscription: refused.id) }
+            #expect(try await store.deliveries(DeliveryFilter(subscriptionID: refused.id)).isEmpty)
+        }
     }
 
     @Test(arguments: StoreFactory.allCases)

@@ -11,7 +11,7 @@ struct BackupCommand: StoreCommand {
         abstract: "Write a consistent copy of the database (SQLite online backup; the service may keep running).",
         discussion: "Example: picketline backup /var/backups/picketline-$(date +%F).sqlite")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Where to write the copy (replaced if it exists).") var file: String
+    @Argument(help: "Where to write the copy (an earlier copy there is replaced; a folder or another file is not).") var file: String
 
     func run(store: SQLiteStore, configuration: Configuration) async throws {
         let summary = try store.backup(to: file)
@@ -23,14 +23,14 @@ struct BackupCommand: StoreCommand {
 struct RestoreCommand: StoreCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Replace the database with a backup; refuses to overwrite newer data without --force.",
+        abstract: "Replace the database with a backup; over a database that holds anything, only with --force.",
         discussion: """
         Stop `picketline serve` first, or it keeps answering from the old data until restarted.
         Example: picketline restore /var/backups/picketline-2026-11-28.sqlite
         """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The backup file.") var file: String
-    @Flag(help: "Overwrite even if the database has changes newer than the backup.") var force = false
+    @Flag(help: "Overwrite a database that holds data: everything changed since the backup is lost.") var force = false
 
     func run(store: SQLiteStore, configuration: Configuration) async throws {
         let summary = try store.restore(from: file, force: force)

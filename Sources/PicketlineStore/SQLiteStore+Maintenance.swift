@@ -28,10 +28,27 @@ extension SQLiteStore {
     public func backup(to destination: String) throws -> BackupSummary {
         // What the user can mend is said as such, not as the database being unavailable.
         let target = URL(fileURLWithPath: destination).standardizedFileURL.resolvingSymlinksInPath()
-        if target.path == URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path {
+        let live = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        if target.path == live {
             throw PicketlineError.invalid(field: "file", reason: "\(destination) is the database itself; give another file")
         }
+        // Its journal, shared memory and doorbell belong to it: replacing one loses or corrupts data.
+        if ["-wal", "-shm", "-journal", "-wake"].contains(where: { target.path == live + $0 }) {
+            throw PicketlineError.invalid(field: "file", reason: "\(destination) belongs to the database itself; give another file")
+        }
+        // An existing file is replaced only if it is an earlier copy (a SQLite database) or empty:
+        // never a folder, and never some other file that happens to have the name.
         var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: target.path, isDirectory: &isFolder) {
+            if isFolder.boolValue {
+                throw PicketlineError.invalid(field: "file", reason: """
+                    \(destination) is a folder; give a file in it, such as \(target.appendingPathComponent("picketline-backup.sqlite").path)
+                    """)
+            }
+            guard Self.isEmptyOrSQLite(target.path) else {
+                throw PicketlineError.invalid(field: "file", reason: "\(destination) exists and is not a database backup; it is left alone")
+            }
+        }
         let folder = target.deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
             throw PicketlineError.invalid(field: "file", reason: "the folder \(folder) does not exist")
@@ -45,8 +62,10 @@ extension SQLiteStore {
             try database.backup(to: target)
             try target.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
             try target.close()
-            if FileManager.default.fileExists(atPath: destination) { try FileManager.default.removeItem(atPath: destination) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: destination)
+            // rename(2) replaces an earlier copy in one step: there is never no file at the name.
+            guard rename(temporary, destination) == 0 else {
+                throw PicketlineError.unavailable(detail: "cannot move the copy to \(destination): \(String(cString: strerror(errno)))")
+            }
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw PicketlineError.unavailable(detail: "backup to \(destination) failed: \(error)")
@@ -54,8 +73,16 @@ extension SQLiteStore {
         return try Self.summary(ofFile: destination)
     }
 
-    /// Replaces the live database's content with a backup. Refuses when the live database has
-    /// changes newer than the backup's, unless `force`; refuses a backup that fails its integrity check.
+    /// Whether a file is empty or starts with SQLite's header.
+    static func isEmptyOrSQLite(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 16)) ?? Data()
+        return head.isEmpty || head == Data("SQLite format 3\0".utf8)
+    }
+
+    /// Replaces the live database's content with a backup. Refuses when the live database holds
+    /// any data, unless `force`; refuses a backup that fails its integrity check.
     public func restore(from source: String, force: Bool) throws -> BackupSummary {
         guard FileManager.default.fileExists(atPath: source) else {
             throw PicketlineError.invalid(field: "file", reason: "\(source) does not exist")
@@ -73,11 +100,18 @@ extension SQLiteStore {
         } catch let error as PicketlineError { throw error } catch {
             throw PicketlineError.invalid(field: "file", reason: "\(source) is not a Picketline database")
         }
+        // A restore replaces everything. Not every change leaves a time to compare (a token
+        // revoked, a webhook added, a schedule paused), so a database that holds anything is
+        // overwritten only when asked for in so many words.
         let current = try summary()
-        if !force, let live = current.lastChange, live > (backup.lastChange ?? .distantPast) {
+        if !force, try holdsData() {
+            func changes(_ summary: BackupSummary) -> String {
+                "\(summary.actions) actions, \(summary.events) events, the last at \(summary.lastChange.map { RFC3339.string(from: $0) } ?? "none")"
+            }
             throw PicketlineError.conflict(field: "file", reason: """
-                the database has changes up to \(RFC3339.string(from: live)), newer than the backup's \
-                (\(backup.lastChange.map { RFC3339.string(from: $0) } ?? "none")); use --force to overwrite them
+                the database holds data (\(changes(current))); restoring replaces all of it with the backup's \
+                (\(changes(backup))), and whatever changed since the backup is lost, tokens revoked since included; \
+                add --force to restore
                 """)
         }
         do { try sourceQueue.backup(to: database) } catch {
@@ -85,6 +119,17 @@ extension SQLiteStore {
         }
         try migrate()
         return try summary()
+    }
+
+    /// Whether the live database holds anything a restore would replace.
+    func holdsData() throws -> Bool {
+        try database.read { db in
+            for table in ["outbox", "actions", "organisations", "campaigns", "statements", "api_tokens", "webhook_subscriptions", "schedules"]
+            where try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table))") == true {
+                return true
+            }
+            return false
+        }
     }
 
     /// The summary of the live database.

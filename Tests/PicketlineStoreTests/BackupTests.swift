@@ -68,4 +68,46 @@ import PicketlineCore
             try fixture.store.backup(to: itself)
         }
     }
+
+    /// What is at the destination is replaced only if it is an earlier copy: never a folder, the
+    /// database's own journal or doorbell, or a file of something else (the folder and the WAL
+    /// were deleted, and the live database lost with them).
+    @Test func aBackupReplacesAnEarlierCopyButNeverAFolderTheJournalOrAnotherFile() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        _ = try await fixture.upcomingAction()
+        let folder = fixture.directory.appendingPathComponent("important")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("notes".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+        #expect(throws: PicketlineError.self) { try fixture.store.backup(to: folder.path) }
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("notes.txt").path))
+        for companion in ["-wal", "-shm", "-wake"] {
+            #expect(throws: PicketlineError.self) { try fixture.store.backup(to: fixture.store.path + companion) }
+        }
+        let notes = fixture.directory.appendingPathComponent("notes.txt").path
+        try Data("minutes of the meeting".utf8).write(to: URL(fileURLWithPath: notes))
+        #expect(throws: PicketlineError.self) { try fixture.store.backup(to: notes) }
+        #expect(try String(contentsOfFile: notes, encoding: .utf8) == "minutes of the meeting")
+        #expect(try await fixture.store.actions(ActionFilter(), page: PageRequest()).items.count == 1)
+        // An earlier copy is replaced.
+        let copy = fixture.directory.appendingPathComponent("backup.sqlite").path
+        _ = try fixture.store.backup(to: copy)
+        _ = try await fixture.store.createAction(ActionDraft(title: "Second picket", startsAt: fixture.clock.now().addingTimeInterval(86_400),
+                                                             timeZone: "UTC"))
+        #expect(try fixture.store.backup(to: copy).actions == 2)
+    }
+
+    /// A token revoked after the backup leaves no time to compare; a restore over a database
+    /// that holds anything therefore needs force, and into an empty one it does not.
+    @Test func restoreOverADatabaseThatHoldsDataNeedsForceEvenWithoutNewerEvents() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        _ = try await fixture.store.createToken(name: "laptop", role: .admin, organisation: nil, tokenHash: String(repeating: "a", count: 64))
+        let backupPath = fixture.directory.appendingPathComponent("backup.sqlite").path
+        _ = try fixture.store.backup(to: backupPath)
+        _ = try await fixture.store.revokeToken("laptop")
+        #expect(throws: PicketlineError.self) { try fixture.store.restore(from: backupPath, force: false) }
+        #expect(try await fixture.store.tokens().allSatisfy { $0.revokedAt != nil })
+        let empty = try SQLiteStore(path: fixture.directory.appendingPathComponent("new.sqlite").path, clock: fixture.clock)
+        _ = try empty.restore(from: backupPath, force: false)
+        #expect(try await empty.tokens().map(\.name) == ["laptop"])
+    }
 }

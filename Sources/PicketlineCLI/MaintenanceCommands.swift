@@ -26,7 +26,7 @@ struct RestoreCommand: StoreCommand {
         abstract: "Replace the database with a backup; over a database that holds anything, only with --force.",
         discussion: """
         Stop `picketline serve` first, or it keeps answering from the old data until restarted.
-        Example: picketline restore /var/backups/picketline-2026-11-28.sqlite
+        Example: picketline restore /var/backups/picketline-2026-11-28.sqlite --force
         """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The backup file.") var file: String

@@ -93,16 +93,17 @@ extension SQLiteStore {
 
     public func recordScheduleFires(_ scheduleID: Int64, expected: Date, fires: [PlannedFire], nextFireAt: Date?,
                                     at now: Date) async throws -> [ScheduleFiring] {
-        try await write { db, _ in
+        let (firings, jobKey, days) = try await write { db, _ -> ([ScheduleFiring], String, Int) in
             guard var schedule = try Schedule.fetchOne(db, key: scheduleID), schedule.state == .active,
                   let current = schedule.nextFireAt, sameInstant(current, expected)
-            else { return [] }  // removed, paused, or already handled by another process
+            else { return ([], "", 0) }  // removed, paused, or already handled by another process
             var firings: [ScheduleFiring] = []
             for fire in fires {
                 guard try db.claimLedger(job: schedule.jobKey, scheduledFor: fire.scheduledFor, at: now) else { continue }
-                let (outboxID, detail) = try db.perform(schedule, fire, at: now) {
-                    try self.rotatingBackup(keep: schedule.days, at: fire.scheduledFor)
-                }
+                // A backup is taken once this transaction has committed (below): inside it, the
+                // copy would hold the writer for as long as it takes, and a one-connection store
+                // (`schedule run --once`) would re-enter its own connection.
+                let (outboxID, detail) = try db.perform(schedule, fire, at: now) { "backup claimed; not taken yet" }
                 try db.completeLedger(job: schedule.jobKey, scheduledFor: fire.scheduledFor, outboxID: outboxID, detail: detail)
                 firings.append(ScheduleFiring(scheduleID: schedule.id, name: schedule.name, kind: schedule.kind,
                                               scheduledFor: fire.scheduledFor, outboxID: outboxID, detail: detail))
@@ -111,8 +112,24 @@ extension SQLiteStore {
             schedule.nextFireAt = nextFireAt
             schedule.updatedAt = now
             try schedule.update(db)
-            return firings
+            return (firings, schedule.jobKey, schedule.days)
         }
+        var done: [ScheduleFiring] = []
+        for var firing in firings {
+            guard firing.kind == .backup else { done.append(firing); continue }
+            let time = firing.scheduledFor
+            do {
+                firing.detail = try rotatingBackup(keep: days, at: time)
+            } catch {
+                let failure = "backup failed: \(error)"
+                try? await write { db, _ in try db.completeLedger(job: jobKey, scheduledFor: time, outboxID: nil, detail: failure) }
+                throw error
+            }
+            let detail = firing.detail
+            try await write { db, _ in try db.completeLedger(job: jobKey, scheduledFor: time, outboxID: nil, detail: detail) }
+            done.append(firing)
+        }
+        return done
     }
 
     public func nextDueTime() async throws -> Date? {

@@ -1,5 +1,7 @@
 import Foundation
+import GRDB
 import PicketlineCore
+@testable import PicketlineStore
 import Testing
 
 /// `picketline reminder …`, `picketline schedule …` and the scheduler inside `serve`, through the real binary.
@@ -114,6 +116,28 @@ import Testing
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
+    }
+
+    /// `schedule run --once` (the cron-driven install) takes a due backup after recording the
+    /// fire: it used to take it inside the write and re-enter its own connection, which stopped
+    /// the process every time and left a partial copy behind.
+    @Test func scheduleRunOnceTakesADueBackupAndTheDigestAfterIt() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        _ = try cli.ok(["demo"])
+        _ = try cli.ok(["schedule", "add", "--kind", "backup", "--days", "2", "--cron", "* * * * *", "--tz", "UTC"])
+        _ = try cli.ok(["schedule", "add", "--kind", "digest", "--cron", "* * * * *", "--tz", "UTC"])
+        let store = try SQLiteStore(path: cli.database)
+        try store.database.write { db in
+            try db.execute(sql: "UPDATE schedules SET next_fire_at = ?", arguments: [Date().addingTimeInterval(-30)])
+        }
+        try store.close()
+        let run = try cli.run(["schedule", "run", "--once"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let backups = try FileManager.default.contentsOfDirectory(atPath: cli.directory.appendingPathComponent("backups").path)
+        // One copy per fire (a fire time not on the minute can make two), and no partial one.
+        #expect(!backups.isEmpty && backups.allSatisfy { $0.hasPrefix("picketline-") && $0.hasSuffix(".sqlite") }, "\(backups)")
+        let history = try cli.ok(["schedule", "history"])
+        #expect(history.contains("wrote backups/picketline-") && history.contains("upcoming actions"), "\(history)")
     }
 
     @Test func serveSendsADueReminderAndStopsTheSchedulerCleanlyOnSIGTERM() throws {

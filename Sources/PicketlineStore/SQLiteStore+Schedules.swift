@@ -163,6 +163,14 @@ extension SQLiteStore {
         URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("backups").path
     }
 
+    /// Whether a file name is one `rotatingBackup` writes.
+    static func isScheduledBackupName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        let shape = Array("picketline-00000000-000000.sqlite".utf8)
+        guard bytes.count == shape.count else { return false }
+        return zip(bytes, shape).allSatisfy { $1 == UInt8(ascii: "0") ? (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) : $0 == $1 }
+    }
+
     /// Writes `backups/picketline-<fire time>.sqlite` through the online backup API (a reader
     /// connection, so it holds committed data only) and deletes all but the newest `keep` copies.
     func rotatingBackup(keep: Int, at fireTime: Date) throws -> String {
@@ -172,8 +180,11 @@ extension SQLiteStore {
         let name = String(format: "picketline-%04d%02d%02d-%02d%02d%02d.sqlite", civil.year, civil.month, civil.day,
                           civil.hour, civil.minute, civil.second)
         _ = try backup(to: (directory as NSString).appendingPathComponent(name))
+        // Only its own copies (`picketline-YYYYMMDD-HHMMSS.sqlite`) count and are pruned: others
+        // in the folder, such as a cron job's dated copies or one taken before an upgrade, are
+        // not this schedule's to delete.
         let copies = try FileManager.default.contentsOfDirectory(atPath: directory)
-            .filter { $0.hasPrefix("picketline-") && $0.hasSuffix(".sqlite") }
+            .filter(Self.isScheduledBackupName)
             .sorted()
         for old in copies.dropLast(max(1, keep)) {
             try FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(old))

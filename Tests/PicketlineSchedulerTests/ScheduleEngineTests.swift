@@ -240,10 +240,17 @@ import PicketlineScheduler
     @Test func aBackupScheduleKeepsTheNewestCopiesAndEachIsASoundDatabase() async throws {
         let fixture = try SchedulerFixture(); defer { fixture.remove() }
         let schedule = try await fixture.engine.addSchedule(ScheduleDraft(kind: .backup, cron: "15 3 * * *", timeZone: "UTC", days: 2))
-        try await fixture.runUntil(TestClock.instant("2026-12-04T04:00:00Z"))  // fires on the 2nd, 3rd and 4th
+        // Copies of other origins in the same folder (Deploy/README.md's cron recipe, one taken by
+        // hand before an upgrade) are neither counted nor deleted.
         let directory = fixture.store.backupDirectory
-        let copies = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sqlite") }.sorted()
-        #expect(copies == ["picketline-20261203-031500.sqlite", "picketline-20261204-031500.sqlite"])
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let others = ["picketline-2026-11-30.sqlite", "picketline-before-upgrade.sqlite"]
+        for other in others { _ = try fixture.store.backup(to: (directory as NSString).appendingPathComponent(other)) }
+        try await fixture.runUntil(TestClock.instant("2026-12-04T04:00:00Z"))  // fires on the 2nd, 3rd and 4th
+        let all = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sqlite") }.sorted()
+        #expect(all == ["picketline-2026-11-30.sqlite", "picketline-20261203-031500.sqlite", "picketline-20261204-031500.sqlite",
+                        "picketline-before-upgrade.sqlite"])
+        let copies = all.filter { !others.contains($0) }
         for copy in copies {
             let store = try SQLiteStore(path: (directory as NSString).appendingPathComponent(copy), migrate: false)
             #expect(try store.healthChecks().allSatisfy(\.ok))

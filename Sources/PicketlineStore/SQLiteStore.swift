@@ -77,7 +77,26 @@ public final class SQLiteStore: Store {
 
     /// Applies every migration not yet applied.
     public func migrate() throws {
-        do { try Migrations.migrator.migrate(database) } catch {
+        let migrator = Migrations.migrator
+        // A database a newer Picketline has migrated (after the binary was rolled back, say) has
+        // tables and meanings this one does not know: it is not used, rather than written wrongly.
+        let unknown: [String]
+        do {
+            unknown = try database.read { db in
+                try db.tableExists("grdb_migrations")
+                    ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations").filter { !migrator.migrations.contains($0) }
+                    : []
+            }
+        } catch {
+            throw PicketlineError.unavailable(detail: "cannot read the migrations of \(path): \(error)")
+        }
+        guard unknown.isEmpty else {
+            throw PicketlineError.unavailable(detail: """
+                \(path) was migrated by a newer Picketline (\(unknown.sorted().joined(separator: ", ")) unknown to this one); \
+                run that version, or restore a backup taken before it
+                """)
+        }
+        do { try migrator.migrate(database) } catch {
             throw PicketlineError.unavailable(detail: "migration failed: \(error)")
         }
     }

@@ -87,6 +87,23 @@ import PicketlineCore
         #expect(status.applied == status.known && !status.known.isEmpty)
     }
 
+    /// After a rollback of the binary, a database a newer Picketline migrated is refused, naming
+    /// the migrations this one does not know, rather than written to as if it were its own.
+    @Test func aDatabaseMigratedByANewerPicketlineIsRefusedNamingTheUnknownMigrations() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        try await fixture.store.database.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')")
+        }
+        for concurrentReads in [true, false] {
+            do {
+                _ = try SQLiteStore(path: fixture.store.path, concurrentReads: concurrentReads)
+                Issue.record("opened a database with a migration from the future")
+            } catch PicketlineError.unavailable(let detail) {
+                #expect(detail.contains("v99-from-the-future") && detail.contains("newer Picketline"), "\(detail)")
+            }
+        }
+    }
+
     /// A database file in a directory of its own, migrated only up to `migration`; the directory
     /// goes with `remove`.
     private func databaseMigrated(upTo migration: String) throws -> (path: String, old: DatabaseQueue, remove: () -> Void) {

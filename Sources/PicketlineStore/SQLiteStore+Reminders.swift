@@ -53,6 +53,8 @@ struct ActionSummaryPayload: Encodable {
     var timeZone: String
     var location: Location
     var campaignID: Int64?
+    /// Where the action was published; chat messages link to it.
+    var sourceURL: String?
 
     init(_ action: Action) {
         id = action.id; slug = action.slug; title = action.title; kind = action.kind; status = action.status
@@ -62,6 +64,7 @@ struct ActionSummaryPayload: Encodable {
         timeZone = action.timeZone
         location = action.location.publicView
         campaignID = action.campaignID
+        sourceURL = action.sourceURL
     }
 }
 

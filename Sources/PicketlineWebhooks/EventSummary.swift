@@ -5,7 +5,7 @@ import PicketlineCore
 ///
 /// Used by the chat formats (Slack, Discord); expects the payload keys
 /// `action {id, title, target, starts_at, time_zone, location {venue, locality}, url?}`,
-/// `callout {id, message}` and `reminder {offset_minutes, kind}`.
+/// `callout {id, message}` and `reminder {kind, offset_seconds}`.
 public struct EventSummary: Sendable, Hashable {
     /// The readable text, without the link.
     public var text: String
@@ -22,7 +22,12 @@ public struct EventSummary: Sendable, Hashable {
             let message = data["callout"]?["message"]?.stringValue.flatMap(Self.nonEmpty)
             text = "📣 Call-out for \(title)\(details)" + (message.map { ": \($0)" } ?? "")
         case "reminder.due":
-            if let minutes = data["reminder"]?["offset_minutes"]?.intValue, minutes > 0 {
+            // The store's `reminder {kind, offset_seconds}`: before the start, or a report-back after the end.
+            let reminder = data["reminder"]
+            let minutes = (reminder?["offset_seconds"]?.intValue).map { $0 / 60 } ?? 0
+            if reminder?["kind"]?.stringValue == ReminderKind.afterEnd.rawValue {
+                text = "⏰ Report-back: \(title) ended" + (minutes > 0 ? " \(Self.describe(minutes: minutes)) ago" : "") + details
+            } else if minutes > 0 {
                 text = "⏰ Reminder: \(title) starts in \(Self.describe(minutes: minutes))\(details)"
             } else {
                 text = "⏰ Reminder: \(title) is coming up\(details)"

@@ -179,6 +179,7 @@ import PicketlineScheduler
         let fixture = try SchedulerFixture(); defer { fixture.remove() }
         let union = try await fixture.store.createOrganisation(OrganisationDraft(name: "Leeds Tenants Union", kind: .union))
         let endorsed = try await fixture.action(startingIn: 30, title: "Endorsed picket")
+        _ = try await fixture.store.updateAction(endorsed.slug, ActionChanges(sourceURL: "https://example.org/endorsed-picket"))
         let invited = try await fixture.action(startingIn: 31, title: "Invited picket")
         _ = try await fixture.store.endorse(action: endorsed.slug, organisation: union.slug, role: .supporter, state: .confirmed)
         _ = try await fixture.store.endorse(action: invited.slug, organisation: union.slug, role: .supporter, state: .invited)
@@ -188,6 +189,8 @@ import PicketlineScheduler
         #expect(events.count == 1)
         let actions = try #require(try SchedulerFixture.payload(events[0])["actions"] as? [[String: Any]])
         #expect(actions.map { $0["slug"] as? String } == [endorsed.slug])
+        // Where it was published goes with it: chat messages link to it.
+        #expect(actions[0]["source_url"] as? String == "https://example.org/endorsed-picket")
     }
 
     @Test func retentionAnonymisesAttendeesOfActionsEndedLongAgoAndKeepsTheCounts() async throws {

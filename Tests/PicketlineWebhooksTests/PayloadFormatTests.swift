@@ -75,7 +75,9 @@ struct PayloadFormatTests {
 
     @Test("discord: reminder text, no mentions allowed")
     func discordReminder() throws {
-        let data: JSONValue = .object(["action": action(), "reminder": .object(["offset_minutes": .integer(1_440), "kind": .string("day_before")])])
+        // The keys the store writes (ReminderPayload): kind, offset, offset_seconds.
+        let data: JSONValue = .object(["action": action(), "reminder": .object([
+            "kind": .string("before_start"), "offset": .string("24h before"), "offset_seconds": .integer(86_400)])])
         let object = try parse(PayloadFormat.discord.render(eventType: "reminder.due", timestamp: timestamp, data: data))
         let content = try #require(object["content"] as? String)
         #expect(content == """
@@ -84,6 +86,16 @@ struct PayloadFormatTests {
             """)
         let mentions = try #require(object["allowed_mentions"] as? [String: Any])
         #expect((mentions["parse"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test("slack: a report-back after the end says the action ended, not that it is coming up")
+    func slackReportBack() throws {
+        let data: JSONValue = .object(["action": action(), "reminder": .object([
+            "kind": .string("after_end"), "offset": .string("2h after"), "offset_seconds": .integer(7_200)])])
+        let object = try parse(PayloadFormat.slack.render(eventType: "reminder.due", timestamp: timestamp, data: data))
+        let text = try #require(object["text"] as? String)
+        #expect(text.hasPrefix("⏰ Report-back: Picket of the Kazakhstan Embassy ended 2 hours ago (Sat 8 Jan 2022 12:00 GMT"), "\(text)")
+        #expect(!text.contains("coming up") && !text.contains("starts in"))
     }
 
     @Test("discord: long call-outs are cut to 2000 characters with an ellipsis, keeping the link")

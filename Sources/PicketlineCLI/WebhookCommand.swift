@@ -171,7 +171,15 @@ struct WebhookCommand: AsyncParsableCommand {
             let delivery = try await store.createTestDelivery(subscription: id)
             let logger = LogSetup.bootstrap(level: configuration.logLevel, format: configuration.logFormat)
             _ = try await configuration.dispatcher(store: store, logger: logger).deliverNow([delivery.id])
-            let attempts = try await store.attempts(delivery: delivery.id)
+            var attempts = try await store.attempts(delivery: delivery.id)
+            // A running serve, woken by this command's commit, may take the delivery first: its
+            // answer is waited for (as long as one request may take), not reported as not sent.
+            let deadline = ContinuousClock.now
+                + .seconds(configuration.webhooks.connectTimeoutSeconds + configuration.webhooks.timeoutSeconds + 5)
+            while attempts.isEmpty, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                attempts = try await store.attempts(delivery: delivery.id)
+            }
             guard let attempt = attempts.last else { throw PicketlineError.conflict(field: nil, reason: "the test was not sent") }
             let answer = attempt.statusCode.map { "HTTP \($0)" } ?? "no answer"
             Output.line("\(answer) in \(attempt.latencyMilliseconds) ms" + (attempt.error.map { ": \($0)" } ?? ""))

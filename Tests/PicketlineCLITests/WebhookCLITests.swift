@@ -120,6 +120,34 @@ private func eventually(within seconds: Double, _ condition: () throws -> Bool) 
         #expect(scheme.status == 1 && scheme.stderr.contains("http(s)"))
     }
 
+    /// With serve running, the test's commit wakes serve's dispatcher, which may send it first:
+    /// the command then shows serve's answer instead of saying the test was not sent.
+    @Test func webhookTestBesideARunningServeShowsTheAnswerWhoeverSentIt() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        let receiver = try TestReceiver(); defer { receiver.stop() }
+        _ = try cli.allowed(["webhook", "add", receiver.url("/ok")])
+        let port = 20_000 + Int.random(in: 0..<20_000)
+        let serve = Process()
+        serve.executableURL = BinaryRunner.executable
+        serve.arguments = ["serve", "--database", cli.database, "--port", String(port)]
+        serve.environment = BinaryRunner.loopbackAllowed
+        serve.standardOutput = FileHandle.nullDevice
+        serve.standardError = FileHandle.nullDevice
+        try serve.run()
+        defer { if serve.isRunning { serve.terminate(); serve.waitUntilExit() } }
+        var ready = false
+        for _ in 0..<100 where !ready {
+            ready = httpGet(port: port, path: "/readyz")?.status == 200
+            if !ready { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(ready)
+        for _ in 0..<8 {
+            let result = try cli.run(["webhook", "test", "1"], environment: BinaryRunner.loopbackAllowed)
+            #expect(result.status == 0 && result.stdout.contains("HTTP 204"), "\(result.stdout)\(result.stderr)")
+        }
+        #expect(receiver.requests.filter { $0.text.contains("webhook.test") }.count == 8)
+    }
+
     @Test func webhookTestShowsTheAnswerAndA410DisablesTheSubscription() throws {
         let cli = try BinaryRunner(); defer { cli.remove() }
         let receiver = try TestReceiver(); defer { receiver.stop() }

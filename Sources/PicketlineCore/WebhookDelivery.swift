@@ -189,6 +189,11 @@ public protocol DeliveryStore: Sendable {
     /// Records attempts and moves each delivery on; disables subscriptions that answered 410 or
     /// have been failing for `disableAfter` seconds (writing `webhook.disabled`). Returns those disabled.
     func recordAttempts(_ reports: [AttemptReport], owner: String, disableAfter: TimeInterval) async throws -> [Int64]
+    /// Disables active subscriptions that have had no success for `disableAfter` seconds and have
+    /// nothing left to send (every retry given up), writing `webhook.disabled`; returns them. An
+    /// integration that goes quiet is otherwise never judged: the check on recording an attempt
+    /// needs an attempt, and the retry schedule ends before the threshold.
+    func disableQuietFailures(disableAfter: TimeInterval) async throws -> [Int64]
     /// Gives back leases `owner` holds (all of them when `ids` is nil): the deliveries are due again.
     func releaseLeases(_ ids: [Int64]?, owner: String) async throws -> Int
     /// When the earliest pending delivery of an active subscription is due, if any.

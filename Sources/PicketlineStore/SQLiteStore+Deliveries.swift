@@ -225,6 +225,26 @@ extension SQLiteStore {
         }
     }
 
+    public func disableQuietFailures(disableAfter: TimeInterval) async throws -> [Int64] {
+        try await write { db, now in
+            let ids = try Int64.fetchAll(db, sql: """
+                SELECT id FROM webhook_subscriptions s
+                WHERE state = 'active' AND failing_since IS NOT NULL AND failing_since <= ?
+                  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries
+                                  WHERE subscription_id = s.id AND status IN ('pending', 'delivering'))
+                """, arguments: [now.addingTimeInterval(-disableAfter)])
+            for id in ids {
+                var subscription = try db.subscription(id)
+                guard let since = subscription.failingSince else { continue }
+                try db.disable(&subscription, reason: """
+                    failing since \(RFC3339.string(from: since)) (\(Self.describe(seconds: now.timeIntervalSince(since).rounded())) \
+                    without a success; the threshold is \(Self.describe(seconds: disableAfter)))
+                    """, at: now)
+            }
+            return ids
+        }
+    }
+
     public func delivery(_ id: Int64) async throws -> WebhookDelivery {
         try await read { db in try db.delivery(id) }
     }

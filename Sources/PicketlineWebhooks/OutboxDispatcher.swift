@@ -101,6 +101,7 @@ public struct OutboxDispatcher: Sendable {
             if round.report.claimed == 0 { break }
             total.add(round.report)
         }
+        total.disabledSubscriptions += try await disableQuietFailures()
         return total
     }
 
@@ -128,6 +129,17 @@ public struct OutboxDispatcher: Sendable {
             if !round.claimed.isEmpty || !expansionLeft { return round.claimed }
         }
         return []
+    }
+
+    /// Disables the subscriptions that have failed for `disableAfter` and have nothing left to
+    /// send (see `DeliveryStore.disableQuietFailures`).
+    public func disableQuietFailures() async throws -> [Int64] {
+        let disabled = try await store.disableQuietFailures(disableAfter: settings.disableAfter)
+        if !disabled.isEmpty {
+            logger.warning("webhooks disabled after failing without a success", metadata: [
+                "webhooks": "\(disabled.map(String.init).joined(separator: ","))", "after_seconds": "\(Int(settings.disableAfter))"])
+        }
+        return disabled
     }
 
     /// Sends these deliveries now, whatever their schedule (for `webhook test` and manual retries).

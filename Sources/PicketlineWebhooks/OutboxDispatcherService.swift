@@ -26,8 +26,17 @@ public struct OutboxDispatcherService: Service {
     public func run() async throws {
         logger.info("webhook dispatcher started", metadata: ["owner": "\(dispatcher.settings.owner)"])
         let grace = shutdownGrace
+        var lastQuietCheck = ContinuousClock.now - .seconds(3_600)
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             var busy = false
+            // Once a minute: subscriptions that failed until their retries ran out, and then
+            // went quiet, are judged by the clock rather than by an attempt that never comes.
+            if ContinuousClock.now - lastQuietCheck >= .seconds(60) {
+                lastQuietCheck = ContinuousClock.now
+                do { _ = try await dispatcher.disableQuietFailures() } catch {
+                    logger.error("checking failing webhooks failed", metadata: ["error": "\(error)"])
+                }
+            }
             do {
                 // Pipelined like `deliver --once`: a 1,000-subscription call-out is expanded and
                 // claimed in batches while the earlier ones are in flight; bounded so that a long

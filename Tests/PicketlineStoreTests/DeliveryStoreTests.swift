@@ -183,6 +183,32 @@ extension StoreFactory {
         #expect(try await store.calloutStatus(third.id).deliveries.isEmpty)
     }
 
+    /// Retries that run out before the threshold leave a failing subscription with nothing to
+    /// send; it is disabled once the threshold passes, by the clock, not by an attempt.
+    @Test(arguments: StoreFactory.allCases)
+    func aSubscriptionThatFailedUntilItsRetriesRanOutIsDisabledOnceTheThresholdPasses(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
+        let (_, subscription, _) = try await calloutsPending(store, clock)
+        let claimed = try await store.claimDueDeliveries(owner: "a", limit: 1, lease: 60)
+        let started = clock.now()
+        #expect(try await store.recordAttempts([attempt(claimed[0].delivery.id, clock, status: 500, next: .retry(at: clock.now().addingTimeInterval(60)))],
+                                               owner: "a", disableAfter: 5 * 86_400).isEmpty)
+        // Still something to send: the next attempt decides, not the sweep.
+        clock.advance(by: 5 * 86_400)
+        #expect(try await store.disableQuietFailures(disableAfter: 5 * 86_400).isEmpty)
+        clock.set(started.addingTimeInterval(100 * 3_600))
+        let last = try await store.claimDueDeliveries(owner: "a", limit: 1, lease: 60)
+        #expect(try await store.recordAttempts([attempt(last[0].delivery.id, clock, status: 500, next: .failed(reason: "gave up"))],
+                                               owner: "a", disableAfter: 5 * 86_400).isEmpty)
+        #expect(try await store.disableQuietFailures(disableAfter: 5 * 86_400).isEmpty)  // 100 h: not yet
+        clock.set(started.addingTimeInterval(5 * 86_400))
+        #expect(try await store.disableQuietFailures(disableAfter: 5 * 86_400) == [subscription.id])
+        let disabled = try await store.subscription(subscription.id)
+        #expect(disabled.state == .disabled && disabled.disabledReason?.contains("5 days without a success") == true)
+        #expect(try await store.outboxEvents(after: 0, limit: 100).last?.type == EventType.webhookDisabled)
+        #expect(try await store.disableQuietFailures(disableAfter: 5 * 86_400).isEmpty)
+    }
+
     @Test(arguments: StoreFactory.allCases)
     func aClaimedDeliveryIsLeasedToOneOwnerUntilTheLeaseRunsOut(_ factory: StoreFactory) async throws {
         let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }

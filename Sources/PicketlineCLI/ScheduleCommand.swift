@@ -18,7 +18,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         or everything, --days ahead), retention (anonymise attendees of actions ended more than --days ago),
         deliveries-cleanup (delete webhook attempt logs older than --days), backup (a consistent copy in backups/
         beside the database, keeping the newest --days copies).
-        Catch-up after downtime: skip (default; only on-time fires), once (one fire for all missed), all (each, at most 100).
+        Catch-up after downtime: skip (default; the latest time once, if at most 5 minutes late), once (one fire for all missed), all (each, at most 100).
         `serve` runs the scheduler; `schedule run --once` fires what is due and exits (for cron-driven installs).
         Example:
           picketline schedule add --kind digest --campaign kazakhstan-solidarity --cron "0 9 * * mon" --tz Europe/London

@@ -26,7 +26,8 @@ public enum ScheduleKind: String, Codable, Sendable, CaseIterable {
 
 /// What to do with fire times that passed while nothing was running.
 public enum CatchUpPolicy: String, Codable, Sendable, CaseIterable {
-    /// Fire only what is on time; missed times are dropped and the next future time is armed.
+    /// Fire the latest due time if it is on time (once, however many fell in the tolerance);
+    /// missed times are dropped and the next future time is armed.
     case skip
     /// Fire once, for the latest missed time, standing for all of them.
     case once

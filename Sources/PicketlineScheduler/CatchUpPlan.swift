@@ -5,7 +5,8 @@ import PicketlineCore
 ///
 /// A fire time is *on time* when it is at most `tolerance` old: a wake-up a little late
 /// (a busy machine, a short suspend) is not downtime. Older ones were *missed*:
-/// - `skip` performs only the on-time ones and drops the rest;
+/// - `skip` performs the latest due time if it is on time, and drops the rest (a wake-up a few
+///   minutes late does a minutely job once, not once for each minute);
 /// - `once` performs one fire, for the latest due time, standing for all of them;
 /// - `all` performs every due time, the latest `CatchUpPolicy.maximumFires` at most.
 ///
@@ -43,7 +44,7 @@ public struct CatchUpPlan: Sendable, Equatable {
         latest = Array(latest.suffix(CatchUpPolicy.maximumFires))
         switch policy {
         case .skip:
-            fires = onTime.map { PlannedFire(scheduledFor: $0) }
+            fires = onTime.last.map { [PlannedFire(scheduledFor: $0)] } ?? []
         case .once:
             fires = latest.last.map { [PlannedFire(scheduledFor: $0, coversMissed: total - 1)] } ?? []
         case .all:

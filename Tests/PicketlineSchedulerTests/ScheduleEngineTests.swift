@@ -60,6 +60,19 @@ import PicketlineScheduler
         #expect(payload["count"] as? Int == 1)
     }
 
+    /// Several times of a minutely job within the 5-minute tolerance (a short stop of serve)
+    /// make one fire under skip, for the latest of them, not a burst of one per minute.
+    @Test func skipFiresAMinutelyJobOnceAfterAFewMinutesLate() async throws {
+        let fixture = try SchedulerFixture(); defer { fixture.remove() }
+        _ = try await digest(fixture, cron: "* * * * *", catchUp: .skip)
+        let first = try #require(try await fixture.store.schedule("digest-all").nextFireAt)
+        fixture.clock.set(first.addingTimeInterval(4 * 60 + 30))
+        let report = try await fixture.engine.fireDue()
+        #expect(report.schedules.map(\.scheduledFor) == [first.addingTimeInterval(4 * 60)])
+        #expect(report.skipped.map(\.count).reduce(0, +) == 4)
+        #expect(try await fixture.events(EventType.digestDue).count == 1)
+    }
+
     @Test(arguments: [(CatchUpPolicy.skip, 0, 10), (.once, 1, 0), (.all, 10, 0)])
     func afterDowntimeEachCatchUpPolicyFiresWhatItPromises(_ policy: CatchUpPolicy, fired: Int, skipped: Int) async throws {
         let fixture = try SchedulerFixture(); defer { fixture.remove() }

@@ -131,9 +131,15 @@ public protocol WebhookTransport: Sendable {
     /// finish; `each` is then called exactly once per request as it finishes, on any thread, in any
     /// order. Lets a caller record results while other requests are still in flight.
     func start(_ requests: [WebhookRequest], each: @escaping @Sendable (WebhookResponse) -> Void) async
+
+    /// For a graceful stop: requests already under way finish; those not yet started, and any
+    /// handed over later, end at once with `WebhookErrorCategory.shutdown`, never sent.
+    func stopStarting()
 }
 
 extension WebhookTransport {
+    /// Transports that start every request at once have nothing waiting to hold back.
+    public func stopStarting() {}
     /// On top of `send`: the responses come all together when the last one is in.
     public func start(_ requests: [WebhookRequest], each: @escaping @Sendable (WebhookResponse) -> Void) async {
         let transport = self

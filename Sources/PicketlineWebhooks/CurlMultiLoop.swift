@@ -37,6 +37,8 @@ final class CurlMultiLoop: @unchecked Sendable {
         var pending: [Job] = []
         var stopping = false
         var closed = false
+        /// Set by `stopStarting`: transfers under way finish, nothing else starts.
+        var noNewStarts = false
     }
 
     /// An easy handle with the error buffer curl writes into.
@@ -158,13 +160,23 @@ final class CurlMultiLoop: @unchecked Sendable {
     func submit(_ jobs: [Job]) {
         guard !jobs.isEmpty else { return }
         let accepted = inbox.withLock { inbox -> Bool in
-            guard !inbox.closed, !inbox.stopping else { return false }
+            guard !inbox.closed, !inbox.stopping, !inbox.noNewStarts else { return false }
             inbox.pending.append(contentsOf: jobs)
             _ = pl_multi_wakeup(multi)
             return true
         }
         if !accepted {
             for job in jobs { job.completion(Self.shutdownResponse(job)) }
+        }
+    }
+
+    /// Lets the transfers under way finish and starts no other: every job still waiting (for a
+    /// connection, or for its host's turn) and every one submitted later completes at once as
+    /// shut down, never sent. For a graceful stop, before `shutdown`.
+    func stopStarting() {
+        inbox.withLock { inbox in
+            inbox.noNewStarts = true
+            _ = pl_multi_wakeup(multi)
         }
     }
 
@@ -183,14 +195,20 @@ final class CurlMultiLoop: @unchecked Sendable {
 
     private func run() {
         while true {
-            let (incoming, stopping) = inbox.withLock { inbox -> ([Job], Bool) in
+            let (incoming, stopping, noNewStarts) = inbox.withLock { inbox -> ([Job], Bool, Bool) in
                 defer { inbox.pending.removeAll() }
-                return (inbox.pending, inbox.stopping)
+                return (inbox.pending, inbox.stopping, inbox.noNewStarts)
             }
             if stopping { break }
             if !incoming.isEmpty {
                 waiting.append(contentsOf: incoming)
                 needsScheduling = true
+            }
+            if noNewStarts, hasWaiting {
+                for job in waiting[waitingHead...].compactMap({ $0 }) { job.completion(Self.shutdownResponse(job)) }
+                waiting.removeAll()
+                waitingHead = 0
+                needsScheduling = false
             }
             if needsScheduling { startWaitingTransfers() }
             var running: Int32 = 0

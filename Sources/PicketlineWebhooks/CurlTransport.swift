@@ -91,6 +91,11 @@ public final class CurlTransport: WebhookTransport {
         lazyLoop.withLock { $0?.shutdown() }
     }
 
+    /// Lets the requests under way finish and sends no other; see `WebhookTransport.stopStarting`.
+    public func stopStarting() {
+        lazyLoop.withLock { $0?.stopStarting() }
+    }
+
     /// Sends all requests concurrently (within the limits) and returns one response per request.
     ///
     /// Cancelling the calling task does not abort transfers; they end by themselves

@@ -7,9 +7,9 @@ import ServiceLifecycle
 ///
 /// Wakes every `pollInterval`, sooner when a retry is due, and at once when `wake()` is called
 /// (`serve` does so when a call-out is sent through the API, and when an admin command rings the
-/// database's doorbell). On graceful shutdown it stops claiming, gives the batch in flight up to
-/// `shutdownGrace` to finish, then hands back every lease it still holds so that the next process
-/// takes those deliveries at once.
+/// database's doorbell). On graceful shutdown it starts no more requests, gives those under way up
+/// to `shutdownGrace` to finish, then hands back every lease it still holds so that the next
+/// process takes those deliveries at once.
 public struct OutboxDispatcherService: Service {
     let dispatcher: OutboxDispatcher
     let pollInterval: Duration
@@ -41,9 +41,12 @@ public struct OutboxDispatcherService: Service {
                 // Pipelined like `deliver --once`: a 1,000-subscription call-out is expanded and
                 // claimed in batches while the earlier ones are in flight; bounded so that a long
                 // fan-out does not hold off the shutdown check.
-                let report = try await dispatcher.dispatchDue(maxBatches: 16, abandonWhen: {
+                let report = try await dispatcher.dispatchDue(maxBatches: 16, abandonWhen: { [dispatcher] in
                     try? await gracefulShutdown()
                     guard !Task.isCancelled else { return }
+                    // Stopping: what is under way may finish (and is recorded); nothing else starts,
+                    // so no request goes out after the stop that the log would not show.
+                    dispatcher.transport.stopStarting()
                     try? await Task.sleep(for: grace)
                 })
                 busy = report.claimed > 0

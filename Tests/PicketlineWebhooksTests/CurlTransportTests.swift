@@ -178,6 +178,26 @@ struct CurlTransportTests {
         #expect(receiver.maxInFlight <= 2)
     }
 
+    @Test("after stopStarting, the transfer under way finishes and the waiting ones are never sent")
+    func stopStartingLetsTheRunningTransferFinishAndSendsNoOther() async throws {
+        let receiver = try TestReceiver()
+        defer { receiver.stop() }
+        let transport = makeTransport { $0.maxConcurrentTransfers = 16; $0.maxConnectionsPerHost = 1 }
+        let sending = Task { await transport.send((0..<4).map { request(receiver.url("/slow?ms=400"), id: "r\($0)") }) }
+        // The first is under way (one per host), the other three wait their turn.
+        for _ in 0..<200 where receiver.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        transport.stopStarting()
+        let responses = await sending.value
+        #expect(responses.count == 4)
+        #expect(responses.filter { $0.statusCode == 204 }.count == 1)
+        #expect(responses.filter { $0.errorCategory == .shutdown }.count == 3)
+        // Nothing handed over afterwards is sent either.
+        let late = await transport.send([request(receiver.url("/ok"), id: "late")])
+        #expect(late.map(\.errorCategory) == [.shutdown])
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(receiver.requests.count == 1)
+    }
+
     @Test("concurrent send calls on one transport each get exactly their own responses")
     func concurrentSends() async throws {
         let receiver = try TestReceiver()

@@ -42,7 +42,7 @@ extension SQLiteStore {
                 try db.appendEvent(EventType.endorsementAdded, subject: "endorsement", subjectID: endorsement.id,
                                    actionID: action.id, campaignID: campaignID, at: now,
                                    payload: EndorsementPayload(endorsement: endorsement, organisation: organisation,
-                                                               action: ActionPayload(action)))
+                                                               action: action))
             }
             return action
         }

@@ -2,10 +2,18 @@ import Foundation
 import GRDB
 import PicketlineCore
 
+/// `data.endorsement`, `data.organisation` and `data.action`: the action's public view itself, as
+/// every other event carries it (it was an `ActionPayload`, which nested it as `action.action`).
 struct EndorsementPayload: Encodable {
     var endorsement: Endorsement
     var organisation: Organisation
-    var action: ActionPayload
+    var action: Action
+
+    init(endorsement: Endorsement, organisation: Organisation, action: Action) {
+        self.endorsement = endorsement
+        self.organisation = organisation
+        self.action = ActionPayload(action).action
+    }
 }
 
 extension SQLiteStore {
@@ -26,7 +34,7 @@ extension SQLiteStore {
             try db.appendEvent(state == .invited ? EventType.endorsementInvited : EventType.endorsementAdded,
                                subject: "endorsement", subjectID: endorsement.id, actionID: action.id,
                                campaignID: action.campaignID, at: now,
-                               payload: EndorsementPayload(endorsement: endorsement, organisation: org, action: ActionPayload(action)))
+                               payload: EndorsementPayload(endorsement: endorsement, organisation: org, action: action))
             return endorsement
         }
     }
@@ -53,7 +61,7 @@ extension SQLiteStore {
             }
             try db.appendEvent(type, subject: "endorsement", subjectID: endorsement.id, actionID: action.id,
                                campaignID: action.campaignID, at: now,
-                               payload: EndorsementPayload(endorsement: endorsement, organisation: org, action: ActionPayload(action)))
+                               payload: EndorsementPayload(endorsement: endorsement, organisation: org, action: action))
             return endorsement
         }
     }

@@ -492,3 +492,18 @@ import PicketlineCore
         #expect(try await writer.rows() == [4])
     }
 }
+
+/// Endorsement events carry the action as every other event does: `data.action.{id, slug, …}`.
+@Suite struct EndorsementEventTests {
+    @Test func anEndorsementEventCarriesTheActionAtDataActionNotNestedTwice() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        let action = try await fixture.upcomingAction()
+        let union = try await fixture.store.createOrganisation(OrganisationDraft(name: "Leeds Tenants Union", kind: .union))
+        _ = try await fixture.store.endorse(action: action.slug, organisation: union.slug, role: .supporter, state: .confirmed)
+        let event = try #require(try await fixture.store.outboxEvents(after: 0, limit: 100).last { $0.type == EventType.endorsementAdded })
+        let payload = try #require(try JSONSerialization.jsonObject(with: Data(event.payload.utf8)) as? [String: Any])
+        let carried = try #require(payload["action"] as? [String: Any])
+        #expect(carried["slug"] as? String == action.slug && carried["action"] == nil)
+        #expect((payload["organisation"] as? [String: Any])?["slug"] as? String == union.slug)
+    }
+}

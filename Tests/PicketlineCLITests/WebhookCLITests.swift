@@ -118,6 +118,12 @@ private func eventually(within seconds: Double, _ condition: () throws -> Bool) 
         #expect(other.status == 1 && other.stderr.contains("10.0.0.1 is a private address"))
         let scheme = try cli.run(["webhook", "add", "ftp://example.org/hook"])
         #expect(scheme.status == 1 && scheme.stderr.contains("http(s)"))
+        // A malformed URL is not an address question: no allow-list advice.
+        for malformed in ["http://127.0.0.1:9/a b", "http://127.0.0.1:99999/hook"] {
+            let refused = try cli.run(["webhook", "add", malformed])
+            #expect(refused.status == 1 && refused.stderr.contains("invalid URL") && !refused.stderr.contains("allow_cidrs"),
+                    "\(refused.stderr)")
+        }
     }
 
     /// With serve running, the test's commit wakes serve's dispatcher, which may send it first:

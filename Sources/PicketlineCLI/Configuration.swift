@@ -116,6 +116,9 @@ enum ConfigFile {
     static func parse(_ text: String, name: String) throws -> [(key: String, value: String, line: Int)] {
         var section = ""
         var entries: [(String, String, Int)] = []
+        // TOML allows a key, and a section header, once: a second would silently win.
+        var keyLines: [String: Int] = [:]
+        var sectionLines: [String: Int] = [:]
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = index + 1
             let line = stripComment(String(raw)).trimmingCharacters(in: .whitespaces)
@@ -125,6 +128,10 @@ enum ConfigFile {
                     throw PicketlineError.invalid(field: "config", reason: "\(name):\(number): malformed section header")
                 }
                 section = String(line.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+                if let earlier = sectionLines[section] {
+                    throw PicketlineError.invalid(field: "config", reason: "\(name):\(number): [\(section)] already appears on line \(earlier)")
+                }
+                sectionLines[section] = number
                 continue
             }
             guard let equals = line.firstIndex(of: "=") else {
@@ -138,7 +145,12 @@ enum ConfigFile {
                 }
                 value = String(value.dropFirst().dropLast())
             }
-            entries.append((section.isEmpty ? key : "\(section).\(key)", value, number))
+            let fullKey = section.isEmpty ? key : "\(section).\(key)"
+            if let earlier = keyLines[fullKey] {
+                throw PicketlineError.invalid(field: "config", reason: "\(name):\(number): \(fullKey) is already set on line \(earlier)")
+            }
+            keyLines[fullKey] = number
+            entries.append((fullKey, value, number))
         }
         return entries
     }

@@ -226,13 +226,20 @@ extension SQLiteStore {
     }
 
     public func disableQuietFailures(disableAfter: TimeInterval) async throws -> [Int64] {
-        try await write { db, now in
-            let ids = try Int64.fetchAll(db, sql: """
+        @Sendable func quietlyFailing(_ db: Database, at now: Date) throws -> [Int64] {
+            try Int64.fetchAll(db, sql: """
                 SELECT id FROM webhook_subscriptions s
                 WHERE state = 'active' AND failing_since IS NOT NULL AND failing_since <= ?
                   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries
                                   WHERE subscription_id = s.id AND status IN ('pending', 'delivering'))
                 """, arguments: [now.addingTimeInterval(-disableAfter)])
+        }
+        // Looked for in a read first: nearly always there is none, and a write would take the
+        // write lock (and ring serve's doorbell) at the end of every fan-out for nothing.
+        let now = clock.now()
+        guard try await read({ db in try !quietlyFailing(db, at: now).isEmpty }) else { return [] }
+        return try await write { db, now in
+            let ids = try quietlyFailing(db, at: now)
             for id in ids {
                 var subscription = try db.subscription(id)
                 guard let since = subscription.failingSince else { continue }

@@ -93,9 +93,16 @@ public enum EventTypePattern {
         for pattern in cleaned where pattern.count > 100 || !pattern.allSatisfy(allowed.contains) {
             throw PicketlineError.invalid(field: field, reason: "\(pattern.debugDescription) is not an event type pattern (letters, digits, '.', '_' and '*')")
         }
-        // A typo would make a subscription that never fires: each pattern must match a type.
-        for pattern in cleaned where !EventType.all.contains(where: { matches(pattern, $0) }) {
-            let families = Set(EventType.all.map { $0.prefix { $0 != "." } }).sorted().map { $0 + ".*" }
+        // A typo would make a subscription that never fires: each pattern must match a type a
+        // subscription can receive. webhook.test goes only to the webhook `webhook test` names.
+        if cleaned.contains(EventType.webhookTest) {
+            throw PicketlineError.invalid(field: field, reason: """
+                "\(EventType.webhookTest)" is sent only to the webhook that `picketline webhook test` names; no subscription receives it
+                """)
+        }
+        let receivable = EventType.all.filter { $0 != EventType.webhookTest }
+        for pattern in cleaned where !receivable.contains(where: { matches(pattern, $0) }) {
+            let families = Set(receivable.map { $0.prefix { $0 != "." } }).sorted().map { $0 + ".*" }
             throw PicketlineError.invalid(field: field, reason: "\(pattern.debugDescription) matches no event type (they are \(families.joined(separator: ", ")))")
         }
         var seen = Set<String>()

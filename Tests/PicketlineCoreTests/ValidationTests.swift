@@ -125,6 +125,10 @@ func malformedEmailsAreRefused(_ email: String) {
     let error = #expect(throws: PicketlineError.self) { try EventTypePattern.validated(["callout.*", "bogus.event"]) }
     #expect(error?.field == "events" && error?.description.contains("callout.*") == true)
     #expect(throws: PicketlineError.self) { try EventTypePattern.validated(["calout.created"]) }
+    // webhook.test goes only to the webhook `webhook test` names: a subscription to it would never fire.
+    let test = #expect(throws: PicketlineError.self) { try EventTypePattern.validated(["webhook.test"]) }
+    #expect(test?.description.contains("webhook test") == true)
+    #expect(try EventTypePattern.validated(["webhook.*"]) == ["webhook.*"])
     #expect(Set(EventType.all).count == EventType.all.count && EventType.all.allSatisfy { !$0.contains("*") })
 }
 

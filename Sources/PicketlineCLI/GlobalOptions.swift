@@ -52,14 +52,26 @@ protocol StoreCommand: AsyncParsableCommand {
     /// Whether the command runs on (watching the doorbell) rather than doing its work and exiting;
     /// see `GlobalOptions.openStore`.
     var keepsRunning: Bool { get }
+    /// Whether the command only makes sense on a database that exists (`doctor`, `backup`):
+    /// given a mistyped path, it says so instead of making an empty database there.
+    var needsExistingDatabase: Bool { get }
     func run(store: SQLiteStore, configuration: Configuration) async throws
 }
 
 extension StoreCommand {
     var keepsRunning: Bool { false }
+    var needsExistingDatabase: Bool { false }
 
     mutating func run() async throws {
         do {
+            if needsExistingDatabase {
+                let path = try global.configuration().databasePath
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw PicketlineError.invalid(field: "database", reason: """
+                        there is no database at \(path); give the one to use with --database or PICKETLINE_DATABASE_PATH
+                        """)
+                }
+            }
             let (store, configuration) = try global.openStore(keepsRunning: keepsRunning)
             try await run(store: store, configuration: configuration)
             try? store.close()

@@ -12,6 +12,7 @@ struct BackupCommand: StoreCommand {
         discussion: "Example: picketline backup /var/backups/picketline-$(date +%F).sqlite")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Where to write the copy (an earlier copy there is replaced; a folder or another file is not).") var file: String
+    var needsExistingDatabase: Bool { true }
 
     func run(store: SQLiteStore, configuration: Configuration) async throws {
         let summary = try store.backup(to: file)
@@ -46,6 +47,7 @@ struct DoctorCommand: StoreCommand {
         discussion: "Exits 1 when a check fails. Example: picketline doctor --json")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
+    var needsExistingDatabase: Bool { true }
 
     func run(store: SQLiteStore, configuration: Configuration) async throws {
         let curlProblem = CurlTransport.libraryProblem

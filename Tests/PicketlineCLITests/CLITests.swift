@@ -3,6 +3,20 @@ import PicketlineCore
 import Testing
 
 @Suite struct CLITests {
+    /// `doctor` and `backup` on a mistyped path say there is no database there, rather than
+    /// making an empty one and reporting it healthy (or backing it up).
+    @Test func doctorAndBackupOnAMissingDatabaseSaySoAndMakeNone() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        let missing = cli.directory.appendingPathComponent("nothere.sqlite").path
+        for arguments in [["doctor", "--database", missing], ["backup", "--database", missing, cli.directory.appendingPathComponent("copy.sqlite").path]] {
+            let result = try cli.run(arguments, database: false)
+            #expect(result.status == 1 && result.stderr.contains("there is no database at \(missing)"), "\(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: missing))
+        _ = try cli.ok(["demo"])
+        #expect(try cli.ok(["doctor"]).contains("integrity"))
+    }
+
     @Test func theDemoListsTheLondonPicketsCallerAndItsSixSupporters() throws {
         let cli = try BinaryRunner(); defer { cli.remove() }
         #expect(try cli.ok(["demo"]).contains("loaded the demo"))

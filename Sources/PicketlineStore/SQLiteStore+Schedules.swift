@@ -103,7 +103,7 @@ extension SQLiteStore {
                 // A backup is taken once this transaction has committed (below): inside it, the
                 // copy would hold the writer for as long as it takes, and a one-connection store
                 // (`schedule run --once`) would re-enter its own connection.
-                let (outboxID, detail) = try db.perform(schedule, fire, at: now) { "backup claimed; not taken yet" }
+                let (outboxID, detail) = try db.perform(schedule, fire, at: now)
                 try db.completeLedger(job: schedule.jobKey, scheduledFor: fire.scheduledFor, outboxID: outboxID, detail: detail)
                 firings.append(ScheduleFiring(scheduleID: schedule.id, name: schedule.name, kind: schedule.kind,
                                               scheduledFor: fire.scheduledFor, outboxID: outboxID, detail: detail))
@@ -202,8 +202,10 @@ extension Database {
         throw PicketlineError.notFound(entity: "schedule", reference: reference)
     }
 
-    /// Does what a schedule's kind does, for one fire; returns its outbox event and a summary.
-    func perform(_ schedule: Schedule, _ fire: PlannedFire, at now: Date, backup: () throws -> String) throws -> (Int64?, String) {
+    /// Does what a schedule's kind does, for one fire, inside its transaction; returns its outbox
+    /// event and a summary. A backup is only noted here and taken after the commit
+    /// (`recordScheduleFires`).
+    func perform(_ schedule: Schedule, _ fire: PlannedFire, at now: Date) throws -> (Int64?, String) {
         let cutoff = now.addingTimeInterval(-Double(schedule.days) * 86_400)
         switch schedule.kind {
         case .digest:
@@ -218,7 +220,7 @@ extension Database {
             try execute(sql: "DELETE FROM webhook_attempts WHERE attempted_at < ?", arguments: [cutoff])
             return (nil, "deleted \(changesCount) webhook attempt log\(changesCount == 1 ? "" : "s") older than \(schedule.days) days")
         case .backup:
-            return (nil, try backup())
+            return (nil, "backup claimed; not taken yet")
         }
     }
 

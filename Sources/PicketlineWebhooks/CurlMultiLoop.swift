@@ -205,9 +205,7 @@ final class CurlMultiLoop: @unchecked Sendable {
                 needsScheduling = true
             }
             if noNewStarts, hasWaiting {
-                for job in waiting[waitingHead...].compactMap({ $0 }) { job.completion(Self.shutdownResponse(job)) }
-                waiting.removeAll()
-                waitingHead = 0
+                failWaiting()
                 needsScheduling = false
             }
             if needsScheduling { startWaitingTransfers() }
@@ -230,13 +228,18 @@ final class CurlMultiLoop: @unchecked Sendable {
             transfer.job.completion(Self.shutdownResponse(transfer.job))
         }
         active.removeAll()
-        for job in waiting[waitingHead...].compactMap({ $0 }) + leftovers { job.completion(Self.shutdownResponse(job)) }
-        waiting.removeAll()
-        waitingHead = 0
+        failWaiting(also: leftovers)
         for easy in idle { destroy(easy) }
         idle.removeAll()
         pl_multi_cleanup(multi)
         stopped.signal()
+    }
+
+    /// Ends every job not yet started (and `also`) as shut down, never sent; empties the queue.
+    private func failWaiting(also extra: [Job] = []) {
+        for job in waiting[waitingHead...].compactMap({ $0 }) + extra { job.completion(Self.shutdownResponse(job)) }
+        waiting.removeAll()
+        waitingHead = 0
     }
 
     private func startWaitingTransfers() {

@@ -74,15 +74,20 @@ enum LogOutput {
 }
 
 /// Writes whole log lines to a file descriptor, each with one `write(2)` (repeated only for the
-/// rest of a partial write) under a lock, so that lines from several threads never interleave.
+/// rest of a partial write), so that lines from several threads never interleave.
 ///
 /// `serve` batches: a line below warning (the access line of every request, for one) waits in
 /// memory until 16 KiB have gathered or `interval` has passed since the first of them, and goes
 /// out with the others in one write. A warning or an error goes out at once, after the lines
-/// before it. Written one by one, the access lines cost a tenth of serve's CPU per RSVP, most of it
-/// the kernel growing the log file a line at a time (perf record, Deploy/bench.sh). What a crash
-/// can take with it is the lines of the last `interval`, never a warning or an error. The other
-/// commands write every line at once.
+/// before it, and its caller returns once it is written. Written one by one, the access lines cost
+/// a tenth of serve's CPU per RSVP, most of it the kernel growing the log file a line at a time
+/// (perf record, Deploy/bench.sh). What a crash can take with it is the lines of the last
+/// `interval`, never a warning or an error. The other commands write every line at once.
+///
+/// A batch is written on a queue of its own, never by the thread that logged the line that
+/// filled it: the lock the request threads log through is held only to copy a line in, not for a
+/// 16 KiB write to a slow disk or a full pipe. Batches are handed to the queue under that lock, so
+/// they are written in the order their lines were logged.
 final class LogSink: Sendable {
     /// Lines gathered beyond this go out at once.
     static let batchBytes = 16 * 1024
@@ -95,6 +100,7 @@ final class LogSink: Sendable {
 
     private let descriptor: Int32
     private let state = Mutex(State())
+    private let writes = DispatchQueue(label: "picketline.log-writes")
 
     init(descriptor: Int32) {
         self.descriptor = descriptor
@@ -106,36 +112,48 @@ final class LogSink: Sendable {
     }
 
     func write(_ line: UnsafeRawBufferPointer, urgent: Bool) {
-        let scheduleFlush: Duration? = state.withLock { state in
+        enum Next { case nothing, scheduleFlush(Duration), awaitWritten }
+        let next: Next = state.withLock { state in
             guard let interval = state.interval else {
                 writeAll(line)
-                return nil
+                return .nothing
             }
             state.pending.append(contentsOf: line)
             if urgent || state.pending.count >= Self.batchBytes {
-                state.pending.withUnsafeBytes { writeAll($0) }
-                state.pending.removeAll(keepingCapacity: true)
-                return nil
+                handOver(&state)
+                return urgent ? .awaitWritten : .nothing
             }
-            guard !state.flushScheduled else { return nil }
+            guard !state.flushScheduled else { return .nothing }
             state.flushScheduled = true
-            return interval
+            return .scheduleFlush(interval)
         }
-        if let scheduleFlush {
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(scheduleFlush / .nanoseconds(1)))) {
-                self.flush()
+        switch next {
+        case .nothing: break
+        case .scheduleFlush(let interval):
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(interval / .nanoseconds(1)))) {
+                self.flush(waiting: false)
             }
+        case .awaitWritten: writes.sync {}
         }
     }
 
-    /// Writes the lines waiting, if any (at the interval's end, and when `serve` stops).
-    func flush() {
+    /// Writes the lines waiting, if any, and returns once they are written (when `serve` stops).
+    func flush() { flush(waiting: true) }
+
+    private func flush(waiting: Bool) {
         state.withLock { state in
             state.flushScheduled = false
-            guard !state.pending.isEmpty else { return }
-            state.pending.withUnsafeBytes { writeAll($0) }
-            state.pending.removeAll(keepingCapacity: true)
+            if !state.pending.isEmpty { handOver(&state) }
         }
+        if waiting { writes.sync {} }
+    }
+
+    /// Passes the lines gathered to the writing queue; called under `state`'s lock.
+    private func handOver(_ state: inout State) {
+        let batch = state.pending
+        state.pending = []
+        state.pending.reserveCapacity(Self.batchBytes + 1024)
+        writes.async { batch.withUnsafeBytes { self.writeAll($0) } }
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) {

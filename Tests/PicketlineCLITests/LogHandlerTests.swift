@@ -112,7 +112,30 @@ import Testing
         for _ in 0..<lines { send(sink, line) }
         #expect(pipe.take() == "")
         send(sink, line)
-        #expect(pipe.take() == String(repeating: line + "\n", count: lines + 1))
+        let expected = String(repeating: line + "\n", count: lines + 1)
+        var arrived = ""
+        for _ in 0..<50 where arrived.count < expected.count { arrived += pipe.take(timeout: 100) }
+        #expect(arrived == expected)
+    }
+
+    @Test func aSlowReaderDoesNotHoldUpTheThreadsThatLog() throws {
+        // Nobody reads the pipe at first: once its 64 KiB buffer is full, a write blocks. The
+        // threads logging must not, for they are the ones answering requests.
+        let pipe = try Pipe()
+        let sink = LogSink(descriptor: pipe.write)
+        sink.batch(every: .seconds(60))
+        let line = String(repeating: "z", count: 99)
+        let total = 8 * LogSink.batchBytes / 100
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            for _ in 0..<total { self.send(sink, line) }
+            done.signal()
+            sink.flush()  // returns once the last lines are written, so after the reading below
+        }
+        #expect(done.wait(timeout: .now() + 20) == .success, "logging blocked on the full pipe")
+        var arrived = 0
+        for _ in 0..<200 where arrived < total * 100 { arrived += pipe.take(timeout: 100).utf8.count }
+        #expect(arrived == total * 100)
     }
 
     @Test func linesFromManyThreadsArriveWhole() async throws {

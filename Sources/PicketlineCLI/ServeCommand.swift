@@ -7,6 +7,7 @@ import PicketlineHTTP
 import PicketlineScheduler
 import PicketlineStore
 import Metrics
+import NIOCore
 import NIOPosix
 import Prometheus
 import PicketlineWebhooks
@@ -88,10 +89,34 @@ struct ServeCommand: AsyncParsableCommand {
         }
         defer { doorbell?.cancel() }
         let group = ServiceGroup(configuration: .init(services: [app, dispatcher, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError {
+            // The listening socket could not be had: said in the settings' terms, not NIO's.
+            try? await eventLoops.shutdownGracefully()
+            try? store.close()
+            guard let refusal = Self.listenRefusal(error, http: configuration.http) else { throw error }
+            Output.error(refusal)
+            throw ExitCode(refusal.exitCode)
+        }
         try? await eventLoops.shutdownGracefully()
         try? store.close()
         logger.info("stopped; database closed")
+    }
+
+    /// What to tell the operator when `bind(2)` refuses the configured address; nil for other errors.
+    static func listenRefusal(_ error: IOError, http: HTTPConfiguration) -> PicketlineError? {
+        let address = "\(http.host):\(http.port)"
+        switch error.errnoCode {
+        case EADDRINUSE:
+            return .invalid(field: "http.port", reason: "\(address) is already in use (another picketline serve?); choose another with --port or http.port")
+        case EACCES:
+            return .invalid(field: "http.port", reason: "\(address) needs privileges this process lacks (ports below 1024); use a higher port behind a proxy")
+        case EADDRNOTAVAIL:
+            return .invalid(field: "http.host", reason: "\(http.host) is not an address of this machine; choose another with --host or http.host")
+        default:
+            return nil
+        }
     }
 }
 

@@ -90,6 +90,31 @@ import Testing
         let shape = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ info \S+ : method=GET ms=\d+\.\d path=\/api\/v1\/actions request_id=[0-9a-f-]{36} status=200 \[PicketlineHTTP\] request/
         #expect(access.wholeMatch(of: shape) != nil, "\(access)")
     }
+
+    @Test func serveOnAPortAlreadyTakenSaysSoInTheSettingsTerms() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        _ = try cli.ok(["demo"])
+        // A listening socket of our own on 127.0.0.1, on a port the kernel picks.
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                try #require(bind(holder, raw, length) == 0 && listen(holder, 1) == 0 && getsockname(holder, raw, &length) == 0)
+            }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let taken = try cli.run(["serve", "--port", String(port)])
+        #expect(taken.status == 1)
+        #expect(taken.stderr.contains("error: http.port: 127.0.0.1:\(port) is already in use"), "\(taken.stderr)")
+        #expect(!taken.stderr.contains("errno"), "\(taken.stderr)")
+        let elsewhere = try cli.run(["serve", "--host", "192.0.2.1", "--port", String(port)])
+        #expect(elsewhere.status == 1)
+        #expect(elsewhere.stderr.contains("error: http.host: 192.0.2.1 is not an address of this machine"), "\(elsewhere.stderr)")
+    }
 }
 
 @Suite struct MaintenanceCLITests {

@@ -100,10 +100,18 @@ extension APIService {
             },
             Route(method: .post, path: "/api/v1/webhooks/{webhook}/rotate-secret",
                   summary: "Replace the signing secret (shown only in this response); the old one keeps signing during the overlap",
-                  tag: "webhooks", access: .admin, success: .json(200, .reference("Webhook"))) { input in
+                  tag: "webhooks", access: .admin,
+                  body: BodySchema([field("overlap_hours", .number,
+                                          "hours both secrets sign, at least 0 (0 drops the old one now); default from webhooks.secret_overlap_hours")]),
+                  success: .json(200, .reference("Webhook"))) { input in
                 let administration = try webhookAdministration()
+                var overlap = administration.secretOverlap
+                if let hours = input.json.double("overlap_hours") {
+                    guard hours >= 0, hours.isFinite else { throw APIError.badRequest("overlap_hours", "overlap_hours: must be 0 or more") }
+                    overlap = hours * 3_600
+                }
                 let subscription = try await administration.deliveries.rotateSecret(
-                    try input.id("webhook"), newSecret: administration.newSecret(), overlap: administration.secretOverlap)
+                    try input.id("webhook"), newSecret: administration.newSecret(), overlap: overlap)
                 return try ok(WebhookResource(subscription, showingSecret: true))
             },
             Route(method: .get, path: "/api/v1/webhooks/{webhook}/deliveries", summary: "A subscription's deliveries, newest first",

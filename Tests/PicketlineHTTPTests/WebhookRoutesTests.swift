@@ -128,6 +128,22 @@ import Testing
                 let newSecret = try #require(rotated["secret"] as? String)
                 #expect(newSecret != secret && rotated["previous_secret_expires"] != nil)
             }
+            // The overlap can be chosen per rotation, as with the CLI's --overlap-hours; 0 drops the old secret now.
+            try await client.execute(uri: "/api/v1/webhooks/1/rotate-secret", method: .post, headers: headers(fixture.admin),
+                                     body: ByteBuffer(string: #"{"overlap_hours":0}"#)) { response in
+                let rotated = try json(response.body)
+                #expect(response.status == .ok && rotated["secret"] != nil)
+                #expect(rotated["previous_secret_expires"] == nil)
+            }
+            for (body, field) in [(#"{"overlap_hours":-2}"#, "overlap_hours"), (#"{"overlap_hours":"48"}"#, "overlap_hours"),
+                                  (#"{"overlap":48}"#, "overlap")] {
+                try await client.execute(uri: "/api/v1/webhooks/1/rotate-secret", method: .post, headers: headers(fixture.admin),
+                                         body: ByteBuffer(string: body)) { response in
+                    let error = try json(response.body)["error"] as? [String: Any]
+                    #expect(response.status == .badRequest, "\(body)")
+                    #expect(error?["field"] as? String == field, "\(body)")
+                }
+            }
             try await client.execute(uri: "/api/v1/webhooks/1/deliveries", method: .get, headers: headers(fixture.admin)) {
                 #expect($0.status == .ok)
             }

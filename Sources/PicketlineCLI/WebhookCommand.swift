@@ -62,8 +62,12 @@ struct WebhookCommand: AsyncParsableCommand {
         func run(store: SQLiteStore, configuration: Configuration) async throws {
             let subscriptions = try await store.subscriptions()
             if output.json { return try Output.json(subscriptions.map(WebhookView.init)) }
-            Output.table(["ID", "STATE", "FORMAT", "EVENTS", "URL"], subscriptions.map {
-                [String($0.id), $0.state.rawValue, $0.format.rawValue, $0.eventTypes.joined(separator: ","), $0.url]
+            // The filters are shown too: which events reach a URL, and whether they carry people's
+            // names and contacts, is what someone auditing the list needs to see.
+            Output.table(["ID", "STATE", "FORMAT", "EVENTS", "SCOPE", "PERSONAL", "URL"], subscriptions.map {
+                let scope = [$0.campaignID.map { "campaign \($0)" }, $0.organisationID.map { "organisation \($0)" }].compactMap { $0 }
+                return [String($0.id), $0.state.rawValue, $0.format.rawValue, $0.eventTypes.joined(separator: ","),
+                        scope.isEmpty ? "all" : scope.joined(separator: ", "), $0.personalData ? "yes" : "no", $0.url]
             })
         }
     }

@@ -241,6 +241,19 @@ private func eventually(within seconds: Double, _ condition: () throws -> Bool) 
         #expect(!(try cli.ok(["webhook", "list", "--json"])).contains("whsec_"), "listings never show secrets")
     }
 
+    @Test func theListShowsEachSubscriptionsScopeAndWhetherItGetsPersonalData() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        _ = try cli.ok(["demo"])
+        _ = try cli.allowed(["webhook", "add", "http://127.0.0.1:9/all"])
+        _ = try cli.allowed(["webhook", "add", "http://127.0.0.1:9/org", "--organisation", "1", "--personal-data"])
+        let lines = try cli.ok(["webhook", "list"]).split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(lines.first?.contains("SCOPE") == true && lines.first?.contains("PERSONAL") == true)
+        let all = try #require(lines.first { $0.last == "http://127.0.0.1:9/all" })
+        let org = try #require(lines.first { $0.last == "http://127.0.0.1:9/org" })
+        #expect(all.contains("all") && all.contains("no"), "\(all)")
+        #expect(org.joined(separator: " ").contains("organisation 1 yes"), "\(org)")
+    }
+
     @Test(arguments: [["webhook"], ["webhook", "add"], ["webhook", "list"], ["webhook", "show"], ["webhook", "disable"],
                       ["webhook", "enable"], ["webhook", "remove"], ["webhook", "rotate-secret"], ["webhook", "test"],
                       ["callout"], ["callout", "send"], ["callout", "status"], ["delivery"], ["delivery", "list"],

@@ -5,7 +5,8 @@ import PicketlineCore
 ///
 /// Used by the chat formats (Slack, Discord); expects the payload keys
 /// `action {id, title, target, starts_at, time_zone, location {venue, locality}, url?}`,
-/// `callout {id, message}` and `reminder {kind, offset_seconds}`.
+/// `callout {id, message}`, `reminder {kind, offset_seconds}`, and beside an action's cancellation
+/// or update its `reason` and `changed` (field names).
 public struct EventSummary: Sendable, Hashable {
     /// The readable text, without the link.
     public var text: String
@@ -32,6 +33,14 @@ public struct EventSummary: Sendable, Hashable {
             } else {
                 text = "⏰ Reminder: \(title) is coming up\(details)"
             }
+        case "action.cancelled":
+            // The organisers' reason is what people in the channel ask first.
+            let reason = data["reason"]?.stringValue.flatMap(Self.nonEmpty)
+            text = "🚫 Cancelled: \(title)\(details)" + (reason.map { ". Reason: \($0)" } ?? "")
+        case "action.updated":
+            // What changed, so nobody has to compare the old post with the new one.
+            let changed = data["changed"]?.arrayValue?.compactMap(\.stringValue).map { $0.replacingOccurrences(of: "_", with: " ") } ?? []
+            text = "🔔 Action updated: \(title)\(details)" + (changed.isEmpty ? "" : "; changed: \(changed.joined(separator: ", "))")
         default:
             let headline = "🔔 \(Self.humanize(eventType))"
             text = action == nil ? headline : "\(headline): \(title)\(details)"

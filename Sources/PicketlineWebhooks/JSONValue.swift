@@ -75,6 +75,12 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
+    /// The elements, or nil for other kinds.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+
     /// The number as an Int when it is integral, or nil.
     public var intValue: Int? {
         switch self {

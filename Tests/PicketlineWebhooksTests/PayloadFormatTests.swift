@@ -111,8 +111,8 @@ struct PayloadFormatTests {
 
     @Test("other events get a generic readable line; missing fields degrade gracefully")
     func generic() throws {
-        let object = try parse(PayloadFormat.slack.render(eventType: "action.cancelled", timestamp: timestamp, data: .object(["action": action(url: nil)])))
-        #expect(object["text"] as? String == "🔔 Action cancelled: Picket of the Kazakhstan Embassy (Sat 8 Jan 2022 12:00 GMT, Embassy of Kazakhstan, London)")
+        let object = try parse(PayloadFormat.slack.render(eventType: "endorsement.added", timestamp: timestamp, data: .object(["action": action(url: nil)])))
+        #expect(object["text"] as? String == "🔔 Endorsement added: Picket of the Kazakhstan Embassy (Sat 8 Jan 2022 12:00 GMT, Embassy of Kazakhstan, London)")
         let bare = try parse(PayloadFormat.discord.render(eventType: "subscription.test", timestamp: timestamp, data: .object([:])))
         #expect(bare["content"] as? String == "🔔 Subscription test")
         let noAction = EventSummary(eventType: "callout.created", data: .object(["callout": .object(["message": .string("Now!")])]))
@@ -125,6 +125,19 @@ struct PayloadFormatTests {
         #expect(EventSummary.describe(minutes: 2_880) == "2 days")
         #expect(EventSummary.describe(minutes: 60) == "1 hour")
         #expect(EventSummary.describe(minutes: 15) == "15 minutes")
+    }
+
+    @Test("a cancellation carries its reason, an update what changed")
+    func cancellationAndUpdate() throws {
+        let cancelled = try parse(PayloadFormat.slack.render(eventType: "action.cancelled", timestamp: timestamp, data: .object([
+            "action": action(url: nil), "changed": .array([.string("status")]), "reason": .string("The embassy agreed to meet us")])))
+        #expect(cancelled["text"] as? String
+            == "🚫 Cancelled: Picket of the Kazakhstan Embassy (Sat 8 Jan 2022 12:00 GMT, Embassy of Kazakhstan, London). Reason: The embassy agreed to meet us")
+        let noReason = EventSummary(eventType: "action.cancelled", data: .object(["action": action(url: nil), "reason": .string("  ")]))
+        #expect(noReason.text == "🚫 Cancelled: Picket of the Kazakhstan Embassy (Sat 8 Jan 2022 12:00 GMT, Embassy of Kazakhstan, London)")
+        let moved = EventSummary(eventType: "action.updated", data: .object([
+            "action": action(url: nil), "changed": .array([.string("starts_at"), .string("location")])]))
+        #expect(moved.text.hasSuffix("London); changed: starts at, location"), "\(moved.text)")
     }
 
     @Test("non-http links are dropped")

@@ -43,7 +43,7 @@ extension SQLiteStore {
         return try await write { db, now in
             let name = draft.name!
             if try Schedule.filter(Column("name") == name).fetchOne(db) != nil {
-                throw PicketlineError.conflict(field: "name", reason: "a schedule is already named \(name.debugDescription); choose another with --name")
+                throw PicketlineError.conflict(field: "name", reason: "a schedule is already named \(name.debugDescription); choose another name")
             }
             var schedule = Schedule(
                 id: 0, name: name, kind: draft.kind, cron: draft.cron, timeZone: draft.timeZone, catchUp: draft.catchUp,

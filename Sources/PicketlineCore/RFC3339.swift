@@ -45,6 +45,35 @@ public enum RFC3339 {
         return text.string
     }
 
+    /// Parses the stored form `databaseString` writes ("2022-01-08 12:00:00.000", UTC); nil for
+    /// any other text. Reading it by hand spares a process the first use of a UTC `Calendar` (about
+    /// a millisecond of every command that reads an action) and each row a calendar computation.
+    public static func date(fromDatabaseString text: String) -> Date? {
+        var text = text
+        return text.withUTF8 { bytes -> Date? in
+            guard bytes.count == 23, bytes[4] == 45, bytes[7] == 45, bytes[10] == 32, bytes[13] == 58, bytes[16] == 58,
+                  bytes[19] == 46 else { return nil }
+            func number(_ start: Int, _ length: Int) -> Int? {
+                var value = 0
+                for index in start..<(start + length) {
+                    let digit = bytes[index] &- 48
+                    guard digit < 10 else { return nil }
+                    value = value * 10 + Int(digit)
+                }
+                return value
+            }
+            guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+                  let minute = number(14, 2), let second = number(17, 2), let milliseconds = number(20, 3),
+                  (1...12).contains(month), (1...CivilDateTime.daysIn(month: month, year: year)).contains(day),
+                  hour < 24, minute < 60, second < 60 else { return nil }
+            let civil = CivilDateTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+            // The same arithmetic as Foundation's Gregorian calendar, which GRDB reads these with:
+            // seconds since 2001 plus the nanoseconds, so that both give the very same `Date`.
+            let sinceReference = Double(civil.epochSeconds - 978_307_200)
+            return Date(timeIntervalSinceReferenceDate: sinceReference + Double(milliseconds * 1_000_000) / 1_000_000_000)
+        }
+    }
+
     /// Parses "2022-01-08T12:00:00Z", "…+01:00", with or without fractional seconds, "T" or space.
     public static func date(from text: String) -> Date? {
         let chars = Array(text.utf8)

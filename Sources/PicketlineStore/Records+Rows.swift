@@ -24,8 +24,8 @@ extension ActionRecord {
         latitude = try row.decode(forColumn: "latitude")
         longitude = try row.decode(forColumn: "longitude")
         locationPublic = try row.decode(forColumn: "location_public")
-        startsAt = try row.decode(forColumn: "starts_at")
-        endsAt = try row.decode(forColumn: "ends_at")
+        startsAt = try row.date("starts_at")
+        endsAt = try row.optionalDate("ends_at")
         timeZone = try row.decode(forColumn: "time_zone")
         status = try row.choice("status")
         visibility = try row.choice("visibility")
@@ -33,8 +33,8 @@ extension ActionRecord {
         campaignID = try row.decode(forColumn: "campaign_id")
         sourceURL = try row.decode(forColumn: "source_url")
         revision = try row.decode(forColumn: "revision")
-        createdAt = try row.decode(forColumn: "created_at")
-        updatedAt = try row.decode(forColumn: "updated_at")
+        createdAt = try row.date("created_at")
+        updatedAt = try row.date("updated_at")
     }
 
     func encode(to container: inout PersistenceContainer) throws {
@@ -74,9 +74,9 @@ extension Attendance {
             name: try row.decode(forColumn: "name"), email: try row.decode(forColumn: "email"),
             phone: try row.decode(forColumn: "phone"), consentToContact: try row.decode(forColumn: "consent_to_contact"),
             status: try row.choice("status"), waitlisted: try row.decode(forColumn: "waitlisted"),
-            attended: try row.decode(forColumn: "attended"), checkedInAt: try row.decode(forColumn: "checked_in_at"),
-            anonymisedAt: try row.decode(forColumn: "anonymised_at"), createdAt: try row.decode(forColumn: "created_at"),
-            updatedAt: try row.decode(forColumn: "updated_at"))
+            attended: try row.decode(forColumn: "attended"), checkedInAt: try row.optionalDate("checked_in_at"),
+            anonymisedAt: try row.optionalDate("anonymised_at"), createdAt: try row.date("created_at"),
+            updatedAt: try row.date("updated_at"))
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
@@ -100,7 +100,7 @@ extension OutboxEvent {
     public init(row: Row) throws {
         self.init(
             id: try row.decode(forColumn: "id"), eventID: try row.decode(forColumn: "event_id"),
-            type: try row.decode(forColumn: "type"), occurredAt: try row.decode(forColumn: "occurred_at"),
+            type: try row.decode(forColumn: "type"), occurredAt: try row.date("occurred_at"),
             subjectType: try row.decode(forColumn: "subject_type"), subjectID: try row.decode(forColumn: "subject_id"),
             actionID: try row.decode(forColumn: "action_id"), campaignID: try row.decode(forColumn: "campaign_id"),
             payload: try row.decode(forColumn: "payload"), personalData: try row.decode(forColumn: "personal_data"))

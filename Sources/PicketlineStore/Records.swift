@@ -34,6 +34,25 @@ final class ColumnKeys: @unchecked Sendable {
 }
 
 extension Row {
+    /// A date column in the form Picketline stores (`RFC3339.databaseString`), read by hand; any
+    /// other form a date may have in the file (written by hand, by an older version) is left to
+    /// GRDB, which reads them all.
+    func date(_ column: String) throws -> Date {
+        if let date = storedDate(column) { return date }
+        return try decode(forColumn: column)
+    }
+
+    /// `date(_:)` for a column that may be NULL.
+    func optionalDate(_ column: String) throws -> Date? {
+        if let date = storedDate(column) { return date }
+        return try decode(forColumn: column)
+    }
+
+    private func storedDate(_ column: String) -> Date? {
+        guard case .string(let text) = (self[column] as DatabaseValue).storage else { return nil }
+        return RFC3339.date(fromDatabaseString: text)
+    }
+
     /// A vocabulary column (stored as its raw value), with an error naming the column for a value
     /// this version does not know.
     func choice<Value: RawRepresentable>(_ column: String) throws -> Value where Value.RawValue == String {

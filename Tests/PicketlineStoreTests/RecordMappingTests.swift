@@ -29,6 +29,30 @@ import PicketlineCore
         }
     }
 
+    /// The stored form read by hand gives the very `Date` GRDB gives (a seeded sweep), and
+    /// anything else is left to GRDB.
+    @Test func storedDatesReadByHandEqualGRDBs() throws {
+        var generator = SeededGenerator(seed: 0xDA7E)
+        for _ in 0..<20_000 {
+            let text = RFC3339.databaseString(from: Date(timeIntervalSince1970: Double.random(in: -2_208_988_800..<4_102_444_800, using: &generator)))
+            let mine = try #require(RFC3339.date(fromDatabaseString: text), "\(text)")
+            #expect(mine == Date.fromDatabaseValue(text.databaseValue), "\(text)")
+        }
+        for other in ["2022-01-08 12:00:00", "2022-01-08T12:00:00.000", "2022-01-08 12:00:00.000Z", "2022-02-30 12:00:00.000",
+                      "2022-01-08 24:00:00.000", "2022-01-08 12:00:0x.000", "", "2022-01-08 12:00:00.0000"] {
+            #expect(RFC3339.date(fromDatabaseString: other) == nil, "\(other)")
+        }
+        // A row holding another form GRDB knows still reads, through GRDB.
+        let queue = try DatabaseQueue()
+        let dates = try queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT '2022-01-08 12:00' AS a, '2022-01-08 12:00:00.250' AS b, NULL AS c")
+                .map { (try $0.date("a"), try $0.date("b"), try $0.optionalDate("c")) }
+        }
+        #expect(dates?.0 == Date(timeIntervalSince1970: 1_641_643_200))
+        #expect(dates?.1 == Date(timeIntervalSince1970: 1_641_643_200.25))
+        #expect(dates?.2 == nil)
+    }
+
     @Test func rfc3339StringsInZonesKeepTheirOffsets() throws {
         let date = Date(timeIntervalSince1970: 1_711_846_800)  // 2024-03-31T01:00:00Z, London has just gone to BST
         #expect(RFC3339.string(from: date) == "2024-03-31T01:00:00Z")

@@ -36,10 +36,10 @@ struct GlobalOptions: ParsableArguments {
     /// `schedule run`) hears of it at once, so a call-out sent from here goes out at once. A command
     /// that `keepsRunning` watches the doorbell instead (ringing it would wake itself) and reads on
     /// connections beside its writer, as `serve` does.
-    func openStore(keepsRunning: Bool = false) throws -> (SQLiteStore, Configuration) {
+    func openStore(keepsRunning: Bool = false, migrate: Bool = true) throws -> (SQLiteStore, Configuration) {
         let configuration = try configuration()
         let store = try SQLiteStore(path: configuration.databasePath, durability: configuration.databaseDurability,
-                                    reminderDefaults: configuration.scheduler.reminderDefaults,
+                                    reminderDefaults: configuration.scheduler.reminderDefaults, migrate: migrate,
                                     ringsDoorbell: !keepsRunning, concurrentReads: keepsRunning)
         return (store, configuration)
     }
@@ -55,12 +55,17 @@ protocol StoreCommand: AsyncParsableCommand {
     /// Whether the command only makes sense on a database that exists (`doctor`, `backup`):
     /// given a mistyped path, it says so instead of making an empty database there.
     var needsExistingDatabase: Bool { get }
+    /// Whether opening the database applies the migrations this version brings. `backup` and
+    /// `doctor` look at the database as it is: a backup taken with a new binary before the upgrade
+    /// is of the old schema (what a rollback needs), and doctor reports migrations as pending.
+    var migratesDatabase: Bool { get }
     func run(store: SQLiteStore, configuration: Configuration) async throws
 }
 
 extension StoreCommand {
     var keepsRunning: Bool { false }
     var needsExistingDatabase: Bool { false }
+    var migratesDatabase: Bool { true }
 
     mutating func run() async throws {
         do {
@@ -72,7 +77,7 @@ extension StoreCommand {
                         """)
                 }
             }
-            let (store, configuration) = try global.openStore(keepsRunning: keepsRunning)
+            let (store, configuration) = try global.openStore(keepsRunning: keepsRunning, migrate: migratesDatabase)
             try await run(store: store, configuration: configuration)
             try? store.close()
         } catch let error as PicketlineError {

@@ -9,10 +9,16 @@ struct BackupCommand: StoreCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
         abstract: "Write a consistent copy of the database (SQLite online backup; the service may keep running).",
-        discussion: "Example: picketline backup /var/backups/picketline-$(date +%F).sqlite")
+        discussion: """
+        The copy is of the database as it is: a new version of picketline does not upgrade it first, so a backup taken
+        before an upgrade can be restored with the old version.
+        Example: picketline backup /var/backups/picketline-$(date +%F).sqlite
+        """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Where to write the copy (an earlier copy there is replaced; a folder or another file is not).") var file: String
     var needsExistingDatabase: Bool { true }
+    /// A copy of the database as it is, never upgraded first: the backup before an upgrade.
+    var migratesDatabase: Bool { false }
 
     func run(store: SQLiteStore, configuration: Configuration) async throws {
         let summary = try store.backup(to: file)
@@ -44,10 +50,15 @@ struct DoctorCommand: StoreCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract: "Check the database (integrity, foreign keys, migrations, journal mode, outbox) and that libcurl loads.",
-        discussion: "Exits 1 when a check fails. Example: picketline doctor --json")
+        discussion: """
+        Changes nothing: migrations this version would apply are reported as pending (serve and the other commands apply them).
+        Exits 1 when a check fails. Example: picketline doctor --json
+        """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     var needsExistingDatabase: Bool { true }
+    /// Pending migrations are reported, not applied.
+    var migratesDatabase: Bool { false }
 
     func run(store: SQLiteStore, configuration: Configuration) async throws {
         let curlProblem = CurlTransport.libraryProblem

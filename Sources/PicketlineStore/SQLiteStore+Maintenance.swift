@@ -179,6 +179,9 @@ extension SQLiteStore {
         let status = try migrationStatus()
         return try database.read { db in
             var checks: [HealthCheck] = []
+            let recorded = try db.tableExists("grdb_migrations")
+                ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
+            let unknown = recorded.filter { !status.known.contains($0) }
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
             checks.append(HealthCheck(name: "integrity", ok: integrity == ["ok"],
                                       detail: integrity == ["ok"] ? "PRAGMA integrity_check: ok" : integrity.prefix(5).joined(separator: "; ")))
@@ -186,13 +189,21 @@ extension SQLiteStore {
             checks.append(HealthCheck(name: "foreign keys", ok: violations.isEmpty,
                                       detail: violations.isEmpty ? "no violations" : "\(violations.count) rows point at missing parents"))
             let pending = Set(status.known).subtracting(status.applied)
-            checks.append(HealthCheck(name: "migrations", ok: pending.isEmpty,
-                                      detail: pending.isEmpty ? "\(status.applied.count) applied, latest \(status.applied.last ?? "none")"
-                                                              : "pending: \(pending.sorted().joined(separator: ", "))"))
+            let migrations: String
+            if !unknown.isEmpty {
+                migrations = "migrated by a newer Picketline (\(unknown.sorted().joined(separator: ", ")) unknown to this one)"
+            } else if !pending.isEmpty {
+                migrations = "pending: \(pending.sorted().joined(separator: ", ")); serve or any other command applies them"
+            } else {
+                migrations = "\(status.applied.count) applied, latest \(status.applied.last ?? "none")"
+            }
+            checks.append(HealthCheck(name: "migrations", ok: pending.isEmpty && unknown.isEmpty, detail: migrations))
             let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?"
             checks.append(HealthCheck(name: "journal", ok: mode == "wal", detail: "journal_mode=\(mode)"))
-            let events = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
-            checks.append(HealthCheck(name: "outbox", ok: true, detail: "\(events) events recorded"))
+            if try db.tableExists("outbox") {
+                let events = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
+                checks.append(HealthCheck(name: "outbox", ok: true, detail: "\(events) events recorded"))
+            }
             if try db.tableExists("webhook_deliveries") {
                 let pending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_deliveries WHERE status IN ('pending', 'delivering')") ?? 0
                 let overdue = try Int.fetchOne(db, sql: """

@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+@testable import PicketlineStore
 import PicketlineTestSupport
 import Testing
 
@@ -118,6 +120,57 @@ import Testing
 }
 
 @Suite struct MaintenanceCLITests {
+    /// The database as an older Picketline left it: the newest migration not yet applied.
+    private func rollBackNewestMigration(_ cli: BinaryRunner) throws -> String {
+        let store = try SQLiteStore(path: cli.database, migrate: false)
+        defer { try? store.close() }
+        let newest = try #require(Migrations.migrator.migrations.last)
+        #expect(newest == "v7-instance-keys", "update this test's undo for the newest migration")
+        try store.database.write { db in
+            try db.execute(sql: "DROP TABLE instance_keys")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = ?", arguments: [newest])
+        }
+        return newest
+    }
+
+    private func appliedMigrations(_ path: String) throws -> [String] {
+        let store = try SQLiteStore(path: path, migrate: false)
+        defer { try? store.close() }
+        return try store.database.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+    }
+
+    @Test func backupAndDoctorLeaveAnOlderDatabaseAsItIs() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        _ = try cli.ok(["demo"])
+        let newest = try rollBackNewestMigration(cli)
+        // The backup before an upgrade is of the old schema: what the old binary can restore.
+        let copy = cli.directory.appendingPathComponent("before-upgrade.sqlite").path
+        #expect(try cli.ok(["backup", copy]).contains("1 actions"))
+        #expect(try !appliedMigrations(copy).contains(newest))
+        // doctor reports the migration as pending (exit 1) and applies nothing.
+        let doctor = try cli.run(["doctor"])
+        #expect(doctor.status == 1)
+        #expect(doctor.stdout.contains("pending: \(newest)"), "\(doctor.stdout)")
+        #expect(try !appliedMigrations(cli.database).contains(newest))
+        // Any other command upgrades it, and doctor is content.
+        _ = try cli.ok(["action", "list"])
+        #expect(try appliedMigrations(cli.database).contains(newest))
+        #expect(try cli.run(["doctor"]).status == 0)
+    }
+
+    @Test func doctorSaysWhenANewerPicketlineMigratedTheDatabase() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        _ = try cli.ok(["demo"])
+        let store = try SQLiteStore(path: cli.database, migrate: false)
+        try store.database.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')")
+        }
+        try store.close()
+        let doctor = try cli.run(["doctor"])
+        #expect(doctor.status == 1)
+        #expect(doctor.stdout.contains("migrated by a newer Picketline (v99-from-the-future"), "\(doctor.stdout)")
+    }
+
     @Test func backupRestoreAndDoctorFromTheCommandLine() throws {
         let cli = try BinaryRunner(); defer { cli.remove() }
         _ = try cli.ok(["demo"])

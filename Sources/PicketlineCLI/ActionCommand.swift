@@ -195,7 +195,7 @@ struct ActionCommand: AsyncParsableCommand {
         @Option var kind: ActionKind?
         @Option var description: String?
         @Option var target: String?
-        @Option(help: "New start, read in the action's (or the new) time zone.") var starts: String?
+        @Option(help: "New start, read in the action's (or the new) time zone; without --ends the end moves with it (the length is kept).") var starts: String?
         @Option(help: "New end.") var ends: String?
         @Option(help: "New IANA time zone.") var timeZone: String?
         @Option var status: ActionStatus?

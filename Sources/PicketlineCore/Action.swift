@@ -145,7 +145,12 @@ public struct ActionChanges: Codable, Sendable, Equatable {
         if let target { result.target = try Validation.optional(target, field: "target", maxLength: 300) }
         if let location { result.location = try location.applied(to: result.location).validated() }
         if let locationPublic { result.location.isPublic = locationPublic }
-        if let startsAt { result.startsAt = startsAt }
+        if let startsAt {
+            // A new start alone moves the action, keeping its length, as calendars do: moving a
+            // picket to the next day must not leave it ending before it starts, nor stretch it.
+            if endsAt == nil, let end = action.endsAt { result.endsAt = startsAt.addingTimeInterval(end.timeIntervalSince(action.startsAt)) }
+            result.startsAt = startsAt
+        }
         if let endsAt { result.endsAt = endsAt }
         if let timeZone { result.timeZone = try Validation.timeZone(timeZone, field: "time_zone") }
         if let status { result.status = status }

@@ -139,3 +139,20 @@ func malformedEmailsAreRefused(_ email: String) {
     #expect(try Validation.optional("Line one\nline two\twith a tab\r\n", field: "description") == "Line one\nline two\twith a tab")
     #expect(try Validation.required("Ünïcödé — fine", field: "title") == "Ünïcödé — fine")
 }
+
+@Test func aNewStartAloneMovesTheActionKeepingItsLength() throws {
+    let action = Action(id: 1, slug: "depot-picket", kind: .picket, title: "Depot picket", description: nil, target: nil,
+                        location: Location(locality: "Leeds"), startsAt: start, endsAt: start.addingTimeInterval(7_200),
+                        timeZone: "Europe/London", status: .confirmed, visibility: .public, capacity: nil, campaignID: nil,
+                        sourceURL: nil, revision: 1, createdAt: start, updatedAt: start)
+    // To the next day: it would end before it starts if the end stayed.
+    let nextDay = try ActionChanges(startsAt: start.addingTimeInterval(86_400)).applied(to: action)
+    #expect(nextDay.startsAt == start.addingTimeInterval(86_400) && nextDay.endsAt == start.addingTimeInterval(86_400 + 7_200))
+    // An end given as well is taken as given.
+    let longer = try ActionChanges(startsAt: start.addingTimeInterval(-3_600), endsAt: start.addingTimeInterval(7_200)).applied(to: action)
+    #expect(longer.endsAt == start.addingTimeInterval(7_200))
+    // An action without an end keeps having none.
+    var open = action
+    open.endsAt = nil
+    #expect(try ActionChanges(startsAt: start.addingTimeInterval(600)).applied(to: open).endsAt == nil)
+}

@@ -77,9 +77,9 @@ def wrk(url, script=None, connections=32):
     command = ["wrk", "-t1", f"-c{connections}", f"-d{DURATION}s", "--latency", url]
     if script:
         command[1:1] = ["-s", script]
-    before = cpu_times()
+    before, retransmitted = cpu_times(), tcp_retransmissions()
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    after = cpu_times()
+    after, retransmitted = cpu_times(), tcp_retransmissions() - retransmitted
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     total = int(re.search(r"(\d+) requests in", output).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -91,7 +91,17 @@ def wrk(url, script=None, connections=32):
             # The share of the machine's CPU time the host took (steal) and spent waiting for the disk
             # (iowait) during the run: a round slowed by the shared machine shows here.
             "steal": (after[7] - before[7]) / elapsed if elapsed else 0.0,
-            "iowait": (after[4] - before[4]) / elapsed if elapsed else 0.0}
+            "iowait": (after[4] - before[4]) / elapsed if elapsed else 0.0,
+            # Segments TCP sent again (loopback loses none: a late acknowledgement does it), each
+            # a request waiting 200 ms or more.
+            "retransmitted": retransmitted}
+
+
+def tcp_retransmissions():
+    """The machine's count of TCP segments retransmitted (RetransSegs in /proc/net/snmp)."""
+    with open("/proc/net/snmp") as snmp:
+        rows = [line.split() for line in snmp if line.startswith("Tcp:")]
+    return int(rows[1][rows[0].index("RetransSegs")])
 
 
 def cpu_times():
@@ -228,6 +238,8 @@ def http_benchmarks(work):
         " ".join(f"{p['p99_ms']:.1f}" for p in bare_posts), "", "(record)", True)
     row("  per round: CPU stolen by the host / waiting for the disk", " ".join(f"{p['steal']:.0%}/{p['iowait']:.0%}" for p in posts),
         " ".join(f"{p['steal']:.0%}/{p['iowait']:.0%}" for p in bare_posts), "", "(record)", True)
+    row("  per round: TCP segments retransmitted", " ".join(str(p["retransmitted"]) for p in posts),
+        " ".join(str(p["retransmitted"]) for p in bare_posts), "", "(record)", True)
     row("RSVPs durable (rows ≥ 201s, synchronous=FULL)", f"{summary['accepted']} rows", f"{answered_201} × 201", "",
         "all", durable and all(post["non2xx"] == 0 for post in posts))
     row(f"Public action list (GET), req/s, median of {ROUNDS} paired rounds", f"{get_rate:.0f}", f"{bare_get_rate:.0f} bare",

@@ -197,7 +197,7 @@ struct ActionCommand: AsyncParsableCommand {
         @Option var target: String?
         @Option(help: "New start, read in the action's (or the new) time zone; without --ends the end moves with it (the length is kept).") var starts: String?
         @Option(help: "New end.") var ends: String?
-        @Option(help: "New IANA time zone.") var timeZone: String?
+        @Option(help: "New IANA time zone; the local times stay (12:00 stays 12:00, now in the new zone) unless --starts or --ends are given too.") var timeZone: String?
         @Option var status: ActionStatus?
         @Option var visibility: Visibility?
         @Option(help: "Places available.") var capacity: Int?

@@ -152,7 +152,19 @@ public struct ActionChanges: Codable, Sendable, Equatable {
             result.startsAt = startsAt
         }
         if let endsAt { result.endsAt = endsAt }
-        if let timeZone { result.timeZone = try Validation.timeZone(timeZone, field: "time_zone") }
+        if let timeZone {
+            result.timeZone = try Validation.timeZone(timeZone, field: "time_zone")
+            // A new zone alone keeps the local times: "12:00" stays 12:00, now in the new zone.
+            // A zone is changed to correct it (or because the action moved city), and the time
+            // on the posters does not change with it. Times given with it are taken as given.
+            if result.timeZone != action.timeZone, let old = TimeZone(identifier: action.timeZone),
+               let new = TimeZone(identifier: result.timeZone) {
+                if startsAt == nil {
+                    result.startsAt = Action.sameLocalTime(action.startsAt, from: old, to: new)
+                    if endsAt == nil, let end = action.endsAt { result.endsAt = Action.sameLocalTime(end, from: old, to: new) }
+                }
+            }
+        }
         if let status { result.status = status }
         if let visibility { result.visibility = visibility }
         if let capacity { try Action.checkCapacity(capacity); result.capacity = capacity }
@@ -163,6 +175,14 @@ public struct ActionChanges: Codable, Sendable, Equatable {
 }
 
 extension Action {
+    /// The instant showing in `new` the wall-clock time `date` shows in `old` (a time a DST jump
+    /// skips in `new` is read as `CivilDateTime.instant(in:)` reads it).
+    static func sameLocalTime(_ date: Date, from old: TimeZone, to new: TimeZone) -> Date {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        let local = CivilDateTime(epochSeconds: Int64(seconds) + Int64(old.secondsFromGMT(for: date)))
+        return local.instant(in: new).addingTimeInterval(date.timeIntervalSince1970 - seconds)
+    }
+
     static func checkTimes(startsAt: Date, endsAt: Date?) throws {
         if let endsAt, endsAt <= startsAt {
             throw PicketlineError.invalid(field: "ends_at", reason: "must be after starts_at")

@@ -156,3 +156,26 @@ func malformedEmailsAreRefused(_ email: String) {
     open.endsAt = nil
     #expect(try ActionChanges(startsAt: start.addingTimeInterval(600)).applied(to: open).endsAt == nil)
 }
+
+@Test func aNewTimeZoneAloneKeepsTheLocalTimes() throws {
+    // Created as 12:00–14:00 London time on 8 Jan 2022 (GMT), meant for New York.
+    let london = Action(id: 1, slug: "rally", kind: .rally, title: "Rally", description: nil, target: nil,
+                        location: Location(locality: "New York"), startsAt: start, endsAt: start.addingTimeInterval(7_200),
+                        timeZone: "Europe/London", status: .confirmed, visibility: .public, capacity: nil, campaignID: nil,
+                        sourceURL: nil, revision: 1, createdAt: start, updatedAt: start)
+    let corrected = try ActionChanges(timeZone: "America/New_York").applied(to: london)
+    // 12:00 in New York in January is 17:00 UTC.
+    #expect(corrected.timeZone == "America/New_York")
+    #expect(corrected.startsAt == start.addingTimeInterval(5 * 3_600) && corrected.endsAt == start.addingTimeInterval(7 * 3_600))
+    // Across a DST difference: 12:00 London in July (BST, +1) to 12:00 Berlin (CEST, +2) is an hour earlier.
+    var summer = london
+    summer.startsAt = Date(timeIntervalSince1970: 1_657_278_000)  // 2022-07-08T11:00:00Z, 12:00 BST
+    summer.endsAt = nil
+    let berlin = try ActionChanges(timeZone: "Europe/Berlin").applied(to: summer)
+    #expect(berlin.startsAt == Date(timeIntervalSince1970: 1_657_274_400) && berlin.endsAt == nil)
+    // A start given with the zone is taken as given; the end keeps the length.
+    let given = try ActionChanges(startsAt: start, timeZone: "America/New_York").applied(to: london)
+    #expect(given.startsAt == start && given.endsAt == start.addingTimeInterval(7_200))
+    // The same zone again changes nothing.
+    #expect(try ActionChanges(timeZone: "Europe/London").applied(to: london).startsAt == start)
+}

@@ -358,6 +358,9 @@ public struct OutboxDispatcher: Sendable {
         let next: DeliveryNextStep
         switch decision {
         case .delivered: next = .delivered
+        // A test is answered once, to whoever asked: retried for days, it would post "this webhook
+        // works" to a channel long after the answer was shown, when the receiver came back.
+        case .retry where claimed.event.type == EventType.webhookTest: next = .failed(reason: "a test is sent once")
         case .retry(let at): next = .retry(at: at)
         case .disableSubscription: next = .disableSubscription(reason: "the receiver answered 410 Gone")
         case .giveUp:

@@ -168,6 +168,18 @@ private func eventually(within seconds: Double, _ condition: () throws -> Bool) 
         #expect(receiver.requests.map { $0.text }.allSatisfy { $0.contains("webhook.test") })
     }
 
+    @Test func aFailedTestIsNotRetriedLater() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        let receiver = try TestReceiver(); defer { receiver.stop() }
+        _ = try cli.allowed(["webhook", "add", receiver.url("/fail")])
+        let failed = try cli.run(["webhook", "test", "1"], environment: BinaryRunner.loopbackAllowed)
+        #expect(failed.status == 1 && failed.stdout.contains("HTTP 500"), "\(failed.stdout)")
+        // Answered once: nothing is left to post "this webhook works" when the receiver comes back.
+        let pending = try JSONSerialization.jsonObject(with: Data(try cli.ok(["delivery", "list", "--status", "pending", "--json"]).utf8))
+        #expect((pending as? [Any])?.isEmpty == true)
+        #expect(try cli.ok(["delivery", "list", "--status", "failed"]).contains("webhook.test"))
+    }
+
     @Test func failedDeliveriesAreListedRetriedAndReplayed() throws {
         let cli = try BinaryRunner(); defer { cli.remove() }
         let receiver = try TestReceiver(); defer { receiver.stop() }

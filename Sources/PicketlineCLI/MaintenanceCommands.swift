@@ -96,6 +96,14 @@ struct ConfigCommand: AsyncParsableCommand {
                 } else if !FileManager.default.isWritableFile(atPath: directory) {
                     problems.append("database.path: the folder \(directory) is not writable")
                 }
+                // What is at the path itself: nothing yet (serve makes the database), or a database.
+                if FileManager.default.fileExists(atPath: configuration.databasePath, isDirectory: &isDirectory) {
+                    if isDirectory.boolValue {
+                        problems.append("database.path: \(configuration.databasePath) is a folder; name a file in it, such as picketline.sqlite")
+                    } else if !SQLiteStore.isEmptyOrSQLite(configuration.databasePath) {
+                        problems.append("database.path: \(configuration.databasePath) exists and is not an SQLite database")
+                    }
+                }
                 for (key, value) in configuration.effectiveSettings { Output.line("\(key) = \(value)") }
                 if !problems.isEmpty {
                     for problem in problems { FileHandle.standardError.write(Data("error: \(problem)\n".utf8)) }

@@ -74,7 +74,7 @@ extension SQLiteStore {
     }
 
     /// Whether a file is empty or starts with SQLite's header.
-    static func isEmptyOrSQLite(_ path: String) -> Bool {
+    public static func isEmptyOrSQLite(_ path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: 16)) ?? Data()

@@ -201,6 +201,15 @@ import Testing
         #expect(refused.status == 1 && refused.stderr.contains("http.port") && refused.stderr.contains("bad.toml:2"))
         let nowhere = try cli.run(["config", "check", "--database", "/nonexistent/dir/x.sqlite"], database: false)
         #expect(nowhere.status == 1 && nowhere.stderr.contains("does not exist"))
+        // A folder, or a file that is not a database, at the path itself.
+        let folder = try cli.run(["config", "check", "--database", cli.directory.path], database: false)
+        #expect(folder.status == 1 && folder.stderr.contains("is a folder"), "\(folder.stderr)")
+        let notes = cli.directory.appendingPathComponent("notes.txt")
+        try "not a database\n".write(to: notes, atomically: true, encoding: .utf8)
+        let text = try cli.run(["config", "check", "--database", notes.path], database: false)
+        #expect(text.status == 1 && text.stderr.contains("is not an SQLite database"), "\(text.stderr)")
+        _ = try cli.ok(["demo"])
+        #expect(try cli.run(["config", "check"]).status == 0)
     }
 }
 

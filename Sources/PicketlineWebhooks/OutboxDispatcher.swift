@@ -328,7 +328,8 @@ public struct OutboxDispatcher: Sendable {
                 data = data.setting("personal_data", to: try JSONValue(parsing: Data(personal.utf8)))
             }
             if subscription.format != .standard { data = Self.withActionLink(data) }
-            body = subscription.format.render(eventType: claimed.event.type, timestamp: claimed.event.occurredAt, data: data)
+            body = subscription.format.render(eventType: claimed.event.type, timestamp: claimed.event.occurredAt,
+                                              sequence: claimed.event.id, data: data)
             bodies[key] = body
         }
         let signer = try StandardWebhookSigner(secrets: subscription.signingSecrets(at: now))

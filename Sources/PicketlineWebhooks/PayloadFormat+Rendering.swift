@@ -3,16 +3,19 @@ import PicketlineCore
 
 /// Rendering of each format: the Standard Webhooks envelope, or readable chat text.
 extension PayloadFormat {
-    /// The request body for an event, as UTF-8 JSON.
-    public func render(eventType: String, timestamp: Date, data: JSONValue) -> [UInt8] {
+    /// The request body for an event, as UTF-8 JSON. `sequence` is the event's position in the
+    /// outbox: deliveries run in parallel and retries come late, so a receiver that keeps state
+    /// orders events by it, not by arrival.
+    public func render(eventType: String, timestamp: Date, sequence: Int64? = nil, data: JSONValue) -> [UInt8] {
         var json = ""
         switch self {
         case .standard:
-            // Written by hand to keep the documented key order: type, timestamp, data.
+            // Written by hand to keep the documented key order: type, timestamp, sequence, data.
             json = "{\"type\":"
             JSONValue.writeString(eventType, to: &json)
             json += ",\"timestamp\":"
             JSONValue.writeString(RFC3339.string(from: timestamp), to: &json)
+            if let sequence { json += ",\"sequence\":\(sequence)" }
             json += ",\"data\":" + data.serialized + "}"
         case .slack:
             let summary = EventSummary(eventType: eventType, data: data)

@@ -60,6 +60,10 @@ struct OutboxDispatcherTests {
         let discordRequest = try #require(requests["discord"])
         let envelope = try json(standardRequest)
         #expect(envelope["type"] as? String == "callout.created")
+        // The event's place in the outbox, for receivers that order what arrives in parallel.
+        let calloutEvent = try #require(try await fixture.store.outboxEvents(after: 0, limit: 1_000).last { $0.type == "callout.created" })
+        #expect(envelope["sequence"] as? Int == Int(calloutEvent.id))
+        #expect(standardRequest.text.contains(#""timestamp":"\#(RFC3339.string(from: calloutEvent.occurredAt))","sequence":\#(calloutEvent.id),"data":"#))
         let data = try #require(envelope["data"] as? [String: Any])
         #expect((data["callout"] as? [String: Any])?["message"] as? String == message)
         #expect((data["action"] as? [String: Any])?["slug"] as? String == picket.slug)

@@ -163,12 +163,21 @@ extension SQLiteStore {
         URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("backups").path
     }
 
-    /// Whether a file name is one `rotatingBackup` writes.
+    /// The name of the scheduled backup taken at `fireTime`: `picketline-YYYYMMDD-HHMMSS.sqlite` (UTC).
+    static func scheduledBackupName(at fireTime: Date) -> String {
+        let civil = CivilDateTime(epochSeconds: Int64(fireTime.timeIntervalSince1970.rounded(.down)))
+        return String(format: "picketline-%04d%02d%02d-%02d%02d%02d.sqlite", civil.year, civil.month, civil.day,
+                      civil.hour, civil.minute, civil.second)
+    }
+
+    /// Whether a file name is one `scheduledBackupName` gives: its shape is taken from that
+    /// function (any digit where it writes one), so that the two cannot drift apart.
     static func isScheduledBackupName(_ name: String) -> Bool {
+        func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
         let bytes = Array(name.utf8)
-        let shape = Array("picketline-00000000-000000.sqlite".utf8)
+        let shape = Array(scheduledBackupName(at: Date(timeIntervalSince1970: 0)).utf8)
         guard bytes.count == shape.count else { return false }
-        return zip(bytes, shape).allSatisfy { $1 == UInt8(ascii: "0") ? (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) : $0 == $1 }
+        return zip(bytes, shape).allSatisfy { isDigit($1) ? isDigit($0) : $0 == $1 }
     }
 
     /// Writes `backups/picketline-<fire time>.sqlite` through the online backup API (a reader
@@ -176,9 +185,7 @@ extension SQLiteStore {
     func rotatingBackup(keep: Int, at fireTime: Date) throws -> String {
         let directory = backupDirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let civil = CivilDateTime(epochSeconds: Int64(fireTime.timeIntervalSince1970.rounded(.down)))
-        let name = String(format: "picketline-%04d%02d%02d-%02d%02d%02d.sqlite", civil.year, civil.month, civil.day,
-                          civil.hour, civil.minute, civil.second)
+        let name = Self.scheduledBackupName(at: fireTime)
         _ = try backup(to: (directory as NSString).appendingPathComponent(name))
         // Only its own copies (`picketline-YYYYMMDD-HHMMSS.sqlite`) count and are pruned: others
         // in the folder, such as a cron job's dated copies or one taken before an upgrade, are

@@ -121,12 +121,16 @@ extension SQLiteStore {
         return try summary()
     }
 
-    /// Whether the live database holds anything a restore would replace.
+    /// Tables that hold only bookkeeping a fresh database has too; rows anywhere else are data.
+    static let bookkeepingTables: Set<String> = ["grdb_migrations", "dispatch_cursors", "instance_keys"]
+
+    /// Whether the live database holds anything a restore would replace: a row in any table but
+    /// the bookkeeping ones (so that a table added later counts without being listed).
     func holdsData() throws -> Bool {
         try database.read { db in
-            for table in ["outbox", "actions", "organisations", "campaigns", "statements", "api_tokens", "webhook_subscriptions", "schedules"]
-            where try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table))") == true {
-                return true
+            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            for table in tables where !Self.bookkeepingTables.contains(table) {
+                if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table.quotedDatabaseIdentifier))") == true { return true }
             }
             return false
         }

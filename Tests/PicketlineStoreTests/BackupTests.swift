@@ -49,6 +49,21 @@ import PicketlineCore
         #expect(try await fixture.store.action(action.slug) == action)
     }
 
+    /// Bookkeeping a fresh database has too does not count as data; a row in any other table,
+    /// one no list names included, does.
+    @Test func anyTableButTheBookkeepingOnesHoldsData() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        try await fixture.store.database.write { db in
+            try db.execute(sql: "INSERT INTO instance_keys (name, value) VALUES ('rsvp', x'00')")
+            try db.execute(sql: "INSERT OR REPLACE INTO dispatch_cursors (name, position) VALUES ('webhooks', 0)")
+        }
+        #expect(try !fixture.store.holdsData())
+        try await fixture.store.database.write { db in
+            try db.execute(sql: "INSERT INTO scheduler_ledger (job, scheduled_for, fired_at) VALUES ('x', 'a', 'b')")
+        }
+        #expect(try fixture.store.holdsData())
+    }
+
     @Test func restoreRefusesFilesThatAreNotPicketlineDatabases() async throws {
         let fixture = try StoreFixture(); defer { fixture.remove() }
         let junk = fixture.directory.appendingPathComponent("junk.sqlite").path

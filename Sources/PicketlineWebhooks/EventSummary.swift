@@ -6,7 +6,8 @@ import PicketlineCore
 /// Used by the chat formats (Slack, Discord); expects the payload keys
 /// `action {id, title, target, starts_at, time_zone, location {venue, locality}, url?}`,
 /// `callout {id, message}`, `reminder {kind, offset_seconds}`, and beside an action's cancellation
-/// or update its `reason` and `changed` (field names).
+/// or update its `reason` and `changed` (field names), and a digest's `schedule`, `scope`, `count`
+/// and `actions`.
 public struct EventSummary: Sendable, Hashable {
     /// The readable text, without the link.
     public var text: String
@@ -33,6 +34,24 @@ public struct EventSummary: Sendable, Hashable {
             } else {
                 text = "⏰ Reminder: \(title) is coming up\(details)"
             }
+        case "digest.due":
+            // The store's `{schedule {name}, scope {name}, count, actions [action…]}`: one line each.
+            let name = data["schedule"]?["name"]?.stringValue.flatMap(Self.nonEmpty) ?? "Digest"
+            let scope = data["scope"]?["name"]?.stringValue.flatMap(Self.nonEmpty)
+            let actions = data["actions"]?.arrayValue ?? []
+            let count = data["count"]?.intValue ?? actions.count
+            var lines = ["🗓️ \(name)\(scope.map { " (\($0))" } ?? ""): "
+                + (count == 0 ? "no actions coming up" : "\(count) action\(count == 1 ? "" : "s") coming up")]
+            for action in actions.prefix(Self.digestLines) {
+                let title = action["title"]?.stringValue.flatMap(Self.nonEmpty) ?? "an action"
+                let details = Self.details(of: action)
+                let url = (action["url"] ?? action["source_url"])?.stringValue.flatMap(Self.webLink)
+                lines.append("• \(title)" + (details.isEmpty ? "" : " (\(details))") + (url.map { " \($0)" } ?? ""))
+            }
+            if count > min(actions.count, Self.digestLines) { lines.append("… and \(count - min(actions.count, Self.digestLines)) more") }
+            text = lines.joined(separator: "\n")
+            link = nil
+            return
         case "action.cancelled":
             // The organisers' reason is what people in the channel ask first.
             let reason = data["reason"]?.stringValue.flatMap(Self.nonEmpty)
@@ -45,12 +64,15 @@ public struct EventSummary: Sendable, Hashable {
             let headline = "🔔 \(Self.humanize(eventType))"
             text = action == nil ? headline : "\(headline): \(title)\(details)"
         }
-        if let url = action?["url"]?.stringValue,
-           url.lowercased().hasPrefix("https://") || url.lowercased().hasPrefix("http://") {
-            link = url
-        } else {
-            link = nil
-        }
+        link = action?["url"]?.stringValue.flatMap(Self.webLink)
+    }
+
+    /// The most actions a digest lists one by one (a chat message is read, not searched).
+    static let digestLines = 20
+
+    /// An http(s) URL, or nil: other schemes are never offered as links.
+    static func webLink(_ url: String) -> String? {
+        url.lowercased().hasPrefix("https://") || url.lowercased().hasPrefix("http://") ? url : nil
     }
 
     /// "Sat 8 Jan 2022 12:00 GMT, Embassy of Kazakhstan, London" — the parts that are present.

@@ -257,6 +257,12 @@ extension Database {
                     reminder.state = ahead ? .pending : .passed
                 }
                 if moved { reminder.dueAt = due }
+                // Moved back to a time it already went out for (the action moved away and back):
+                // the ledger says it was sent, and it is shown so.
+                if reminder.state == .passed, let sentAt = try ledgerFiredAt(job: reminder.jobKey, scheduledFor: reminder.dueAt) {
+                    reminder.state = .sent
+                    reminder.sentAt = sentAt
+                }
             }
             if reminder != before {
                 reminder.updatedAt = now
@@ -276,6 +282,12 @@ extension Database {
             ON CONFLICT (job, scheduled_for) DO NOTHING
             """, arguments: [job, scheduledFor, now])
         return changesCount > 0
+    }
+
+    /// When `job` fired for `scheduledFor`, if the ledger has it.
+    func ledgerFiredAt(job: String, scheduledFor: Date) throws -> Date? {
+        try Date.fetchOne(self, sql: "SELECT fired_at FROM scheduler_ledger WHERE job = ? AND scheduled_for = ?",
+                          arguments: [job, scheduledFor])
     }
 
     /// Notes what a claimed fire produced.

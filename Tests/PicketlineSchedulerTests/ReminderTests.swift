@@ -72,6 +72,22 @@ import PicketlineScheduler
         #expect(events.map(\.occurredAt).suffix(2) == [later.addingTimeInterval(-86_400), later.addingTimeInterval(-3_600)])
     }
 
+    @Test func aReminderSentThenMovedAwayAndBackShowsAsSent() async throws {
+        let fixture = try SchedulerFixture(); defer { fixture.remove() }
+        let action = try await fixture.action(startingIn: 72)
+        try await fixture.runUntil(action.startsAt.addingTimeInterval(-80_000))  // the 24h reminder goes out
+        let later = action.startsAt.addingTimeInterval(2 * 86_400)
+        _ = try await fixture.store.updateAction(action.slug, ActionChanges(startsAt: later))
+        // Put back where it was: its 24h reminder already went out for that time.
+        _ = try await fixture.store.updateAction(action.slug, ActionChanges(startsAt: action.startsAt))
+        let reminder = try #require(try await fixture.store.reminders(action: action.slug).map(\.reminder).first { $0.offsetSeconds == 86_400 })
+        #expect(reminder.state == .sent && reminder.sentAt != nil)
+        #expect(reminder.dueAt == action.startsAt.addingTimeInterval(-86_400))
+        // And it is not sent a second time.
+        try await fixture.runUntil(action.startsAt)
+        #expect(try await fixture.events(EventType.reminderDue).count == 2)
+    }
+
     @Test func cancellingAnActionSuppressesItsReminders() async throws {
         let fixture = try SchedulerFixture(); defer { fixture.remove() }
         let action = try await fixture.action(startingIn: 72)

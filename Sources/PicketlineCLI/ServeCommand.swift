@@ -96,6 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
             try? await eventLoops.shutdownGracefully()
             try? store.close()
             guard let refusal = Self.listenRefusal(error, http: configuration.http) else { throw error }
+            LogOutput.standardError.flush()  // the log lines before it come first
             Output.error(refusal)
             throw ExitCode(refusal.exitCode)
         }

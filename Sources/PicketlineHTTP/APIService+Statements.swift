@@ -34,8 +34,8 @@ extension APIService {
                 return try ok(StatementResource(statement), .created)
             },
             Route(method: .get, path: "/api/v1/statements/{statement}", summary: "One statement with its demands", tag: "statements",
-                  access: .everyone, success: .json(200, .reference("Statement")), cachedWhenAnonymous: true) { input in
-                try ok(StatementResource(try await visibleStatement(try input.parameter("statement"), input.caller)))
+                  access: .everyone, success: .json(200, .reference("Statement")), errors: [410], cachedWhenAnonymous: true) { input in
+                try ok(StatementResource(try await readableStatement(try input.parameter("statement"), input.caller)))
             },
             Route(method: .patch, path: "/api/v1/statements/{statement}",
                   summary: "Change a statement (status closed stops signatures, withdrawn takes it down)", tag: "statements",
@@ -48,8 +48,8 @@ extension APIService {
                 return try ok(StatementResource(statement))
             },
             Route(method: .get, path: "/api/v1/statements/{statement}/signatures.csv", summary: "Signatories as CSV", tag: "feeds",
-                  access: .everyone, success: .text("text/csv")) { input in
-                let statement = try await visibleStatement(try input.parameter("statement"), input.caller)
+                  access: .everyone, success: .text("text/csv"), errors: [410]) { input in
+                let statement = try await readableStatement(try input.parameter("statement"), input.caller)
                 let rows = try await store.signatures(statement: String(statement.id), includeWithdrawn: false).map {
                     [$0.name, $0.affiliation ?? "", $0.kind.rawValue, RFC3339.string(from: $0.signedAt)]
                 }
@@ -58,8 +58,8 @@ extension APIService {
             },
             Route(method: .get, path: "/api/v1/statements/{statement}/signatures", summary: "Signatories in signing order",
                   tag: "statements", access: .everyone,
-                  success: .json(200, ListResource<SignatureResource>.schema("Signature")), cachedWhenAnonymous: true) { input in
-                let statement = try await visibleStatement(try input.parameter("statement"), input.caller)
+                  success: .json(200, ListResource<SignatureResource>.schema("Signature")), errors: [410], cachedWhenAnonymous: true) { input in
+                let statement = try await readableStatement(try input.parameter("statement"), input.caller)
                 let signatures = try await store.signatures(statement: String(statement.id), includeWithdrawn: input.caller.isAdmin)
                 return try ok(ListResource(items: signatures.map(SignatureResource.init)))
             },

@@ -76,10 +76,17 @@ struct APIService: Sendable {
 
     func visibleStatement(_ reference: String, _ caller: Caller) async throws -> Statement {
         let statement = try await store.statement(reference)
-        // A withdrawn public statement stays readable (marked withdrawn) so links to it explain
-        // themselves; it is left out of listings and cannot be signed (409).
         if caller.isAdmin || statement.visibility == .public { return statement }
         throw APIError(PicketlineError.notFound(entity: "statement", reference: reference))
+    }
+
+    /// A statement to read, with its signatories. A withdrawn one is taken down: its text and the
+    /// names of the people who signed it are no longer shown to anyone but admins. A link to it
+    /// answers 410 Gone, saying so, rather than 404; signing it is a conflict (409).
+    func readableStatement(_ reference: String, _ caller: Caller) async throws -> Statement {
+        let statement = try await visibleStatement(reference, caller)
+        guard statement.status == .withdrawn, !caller.isAdmin else { return statement }
+        throw APIError(.gone, code: "withdrawn", message: "\(statement.title) was withdrawn", field: "statement")
     }
 
     // MARK: Bodies

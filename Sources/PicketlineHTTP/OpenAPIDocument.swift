@@ -12,6 +12,7 @@ struct OpenAPIDocument {
         403: "The token is valid but may not do this (another organisation's action)",
         404: "No such resource (private ones are 404 to those who may not see them)",
         409: "The request conflicts with the current state (cancelled action, closed statement, duplicate)",
+        410: "Taken down: the statement was withdrawn, and its text and signatories are no longer shown",
         413: "The body is larger than the configured limit",
         429: "Too many public writes from this address; see Retry-After",
         503: "The database is unavailable",

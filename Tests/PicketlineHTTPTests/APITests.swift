@@ -221,6 +221,12 @@ import Testing
             #expect(rsvp.status == .conflict && rsvpError?["field"] as? String == "action")
             _ = try await client.call(.patch, "/api/v1/statements/release", headers: fixture.headers(.admin), json: #"{"status": "withdrawn"}"#)
             #expect(try await client.call(.post, "/api/v1/statements/release/signatures", json: #"{"name": "Late"}"#).status == .conflict)
+            // Withdrawn is taken down: neither its text nor its signatories' names are public any more.
+            for path in ["/api/v1/statements/release", "/api/v1/statements/release/signatures", "/api/v1/statements/release/signatures.csv"] {
+                let gone = try await client.call(.get, path)
+                #expect(gone.status == .gone && gone.body.contains("was withdrawn"), "\(path): \(gone.body)")
+                #expect(try await client.call(.get, path, headers: fixture.headers(.admin)).status == .ok, "\(path)")
+            }
             #expect(try await client.call(.get, "/api/v1/actions/999").status == .notFound)
             #expect(try await client.call(.get, "/api/v1/statements/nope/signatures").status == .notFound)
             #expect(try await client.call(.patch, "/api/v1/attendances/999", headers: fixture.headers(.admin), json: #"{"status": "declined"}"#).status == .notFound)

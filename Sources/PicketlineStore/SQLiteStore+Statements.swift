@@ -5,6 +5,9 @@ import PicketlineCore
 struct StatementPayload: Encodable { var statement: PicketlineCore.Statement }
 
 /// A signature as the public sees it: no e-mail.
+/// What any subscriber of a signature event may see. A person who signs a private statement is
+/// not named here (nobody outside can see who signed it): their name and affiliation go with the
+/// personal data, to subscriptions granted it only.
 struct SignaturePayload: Encodable {
     var signature: PublicSignature
     var statementID: Int64
@@ -13,21 +16,36 @@ struct SignaturePayload: Encodable {
         var id: Int64
         var kind: SignatoryKind
         var organisationID: Int64?
-        var name: String
+        var name: String?
         var affiliation: String?
         var signedAt: Date
         var withdrawnAt: Date?
     }
 
-    init(_ signature: Signature) {
+    init(_ signature: Signature, statementVisibility: Visibility) {
+        let named = signature.kind == .organisation || statementVisibility == .public
         self.signature = PublicSignature(id: signature.id, kind: signature.kind, organisationID: signature.organisationID,
-                                         name: signature.name, affiliation: signature.affiliation,
+                                         name: named ? signature.name : nil, affiliation: named ? signature.affiliation : nil,
                                          signedAt: signature.signedAt, withdrawnAt: signature.withdrawnAt)
         statementID = signature.statementID
     }
 }
 
-struct SignaturePersonalData: Encodable { var email: String? }
+/// A signatory's contact, and for a private statement their name: for subscriptions granted personal data.
+struct SignaturePersonalData: Encodable {
+    var name: String?
+    var affiliation: String?
+    var email: String?
+
+    /// Nil when there is nothing personal to send.
+    init?(_ signature: Signature, statementVisibility: Visibility) {
+        let hidden = signature.kind == .person && statementVisibility == .private
+        name = hidden ? signature.name : nil
+        affiliation = hidden ? signature.affiliation : nil
+        email = signature.email
+        if name == nil && affiliation == nil && email == nil { return nil }
+    }
+}
 
 extension SQLiteStore {
     public func createStatement(_ draft: StatementDraft) async throws -> PicketlineCore.Statement {
@@ -108,8 +126,8 @@ extension SQLiteStore {
             signature.id = try db.insertAssigningID(signature)
             try db.appendEvent(EventType.statementSigned, subject: "signature", subjectID: signature.id,
                                actionID: statement.actionID, campaignID: statement.campaignID, at: now,
-                               payload: SignaturePayload(signature),
-                               personalData: signature.email.map { SignaturePersonalData(email: $0) })
+                               payload: SignaturePayload(signature, statementVisibility: statement.visibility),
+                               personalData: SignaturePersonalData(signature, statementVisibility: statement.visibility))
             return signature
         }
     }
@@ -127,7 +145,8 @@ extension SQLiteStore {
             let statement = try StatementRecord.fetchOne(db, key: signature.statementID)!
             try db.appendEvent(EventType.signatureWithdrawn, subject: "signature", subjectID: id,
                                actionID: statement.actionID, campaignID: statement.campaignID, at: now,
-                               payload: SignaturePayload(signature))
+                               payload: SignaturePayload(signature, statementVisibility: statement.visibility),
+                               personalData: SignaturePersonalData(signature, statementVisibility: statement.visibility))
             return signature
         }
     }

@@ -297,6 +297,27 @@ import PicketlineCore
         #expect(positions == [4, 5])
     }
 
+    /// Who signed a private statement is not public: a person's name and affiliation go only with
+    /// the personal data (subscriptions granted it); on a public statement they are public anyway.
+    @Test func aPersonSigningAPrivateStatementIsNamedOnlyInThePersonalData() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        let store = fixture.store
+        let hidden = try await store.createStatement(StatementDraft(title: "Inside", body: "B", visibility: .private))
+        let open = try await store.createStatement(StatementDraft(title: "Outside", body: "B"))
+        let secret = try await store.sign(statement: hidden.slug, .person(name: "Private Signer", affiliation: "Secret Branch", email: "ps@example.org"))
+        _ = try await store.sign(statement: open.slug, .person(name: "Public Signer", affiliation: "Unite", email: nil))
+        _ = try await store.withdrawSignature(secret.id)
+        let events = try await store.outboxEvents(after: 0, limit: 100).filter { $0.subjectType == "signature" }
+        #expect(events.map(\.type) == ["statement.signed", "statement.signed", "statement.signature_withdrawn"])
+        for event in [events[0], events[2]] {
+            #expect(!event.payload.contains("Private Signer") && !event.payload.contains("Secret Branch"), "\(event.payload)")
+            let personal = try #require(event.personalData)
+            #expect(personal.contains("Private Signer") && personal.contains("Secret Branch"), "\(personal)")
+        }
+        #expect(events[0].personalData?.contains("ps@example.org") == true)
+        #expect(events[1].payload.contains("Public Signer") && events[1].payload.contains("Unite") && events[1].personalData == nil)
+    }
+
     @Test func aFailingWriteInASharedCommitLeavesTheOthersIntact() async throws {
         let fixture = try StoreFixture(); defer { fixture.remove() }
         // 40 concurrent creations of 10 distinct slugs: group commit puts many into one

@@ -62,7 +62,8 @@ import Testing
     /// Names from the public that a spreadsheet would run as formulas are written as text.
     @Test func csvExportsNeutraliseFormulasButNotPhoneNumbers() async throws {
         let fixture = try await APIFixture.make(); defer { fixture.remove() }
-        let formulas = ["=HYPERLINK(\"http://example.org\",\"x\")", "+SUM(1,2)", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)", "=cmd|' /C calc'!A0"]
+        let formulas = ["=HYPERLINK(\"http://example.org\",\"x\")", "+SUM(1,2)", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)", "=cmd|' /C calc'!A0",
+                        "-2+3", "+5+5", "-5", "+"]
         for (index, name) in formulas.enumerated() {
             _ = try await fixture.store.sign(statement: "release", .person(name: name, affiliation: "Branch \(index)", email: nil))
         }

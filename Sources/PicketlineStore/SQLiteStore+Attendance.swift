@@ -36,6 +36,15 @@ struct AttendancePayload: Encodable {
     }
 }
 
+extension Attendance {
+    /// Someone who no longer holds a place (declined) is not counted as present: a check-in
+    /// recorded before goes with the place.
+    mutating func clearCheckIn() {
+        attended = false
+        checkedInAt = nil
+    }
+}
+
 /// Names and contact details: only for subscriptions granted personal data.
 struct AttendancePersonalData: Encodable {
     var name: String
@@ -122,6 +131,7 @@ extension SQLiteStore {
                 attendance.waitlisted = try !db.hasFreePlace(actionID: action.id, capacity: action.capacity)
             } else if !rsvp.status.holdsPlace {
                 attendance.waitlisted = false
+                attendance.clearCheckIn()
             }
             try db.saveAttendance(attendance, waitlistedBefore: before.waitlisted, at: now)
             try db.appendEvent(EventType.attendanceUpdated, subject: "attendance", subjectID: attendance.id,
@@ -166,6 +176,7 @@ extension SQLiteStore {
                 attendance.waitlisted = try !db.hasFreePlace(action: action)
             } else if !status.holdsPlace {
                 attendance.waitlisted = false
+                attendance.clearCheckIn()
             }
             try db.saveAttendance(attendance, waitlistedBefore: before.waitlisted, at: now)
             try db.appendEvent(EventType.attendanceUpdated, subject: "attendance", subjectID: id, actionID: action.id,

@@ -247,6 +247,10 @@ import PicketlineCore
         let summary = try await store.attendanceSummary(action: action.slug)
         #expect(summary.attended == 1 && summary.latestHeadcount == 50)
         #expect(try await store.headcounts(action: action.slug).map(\.count) == [40, 50])
+        // Declining after the check-in takes the check-in with the place: not counted as present.
+        let left = try await store.setAttendanceStatus(rsvp.attendance.id, .declined)
+        #expect(!left.attended && left.checkedInAt == nil)
+        #expect(try await store.attendanceSummary(action: action.slug).attended == 0)
         await #expect(throws: PicketlineError.self) {
             try await store.recordHeadcount(action: action.slug, count: -1, countedAt: nil, note: nil)
         }

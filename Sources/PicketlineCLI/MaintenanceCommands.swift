@@ -51,7 +51,8 @@ struct DoctorCommand: StoreCommand {
         commandName: "doctor",
         abstract: "Check the database (integrity, foreign keys, migrations, journal mode, outbox) and that libcurl loads.",
         discussion: """
-        Changes nothing: migrations this version would apply are reported as pending (serve and the other commands apply them).
+        Changes nothing: migrations this version would apply are reported as pending, not as a failure (serve and the other
+        commands apply them); a database a newer version migrated is a failure.
         Exits 1 when a check fails. Example: picketline doctor --json
         """)
     @OptionGroup var global: GlobalOptions

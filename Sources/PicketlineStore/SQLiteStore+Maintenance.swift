@@ -201,7 +201,9 @@ extension SQLiteStore {
             } else {
                 migrations = "\(status.applied.count) applied, latest \(status.applied.last ?? "none")"
             }
-            checks.append(HealthCheck(name: "migrations", ok: pending.isEmpty && unknown.isEmpty, detail: migrations))
+            // Pending migrations are the state before an upgrade (the new binary installed, serve
+            // not yet restarted): reported, not a failure. A newer Picketline's are a failure.
+            checks.append(HealthCheck(name: "migrations", ok: unknown.isEmpty, detail: migrations))
             let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?"
             checks.append(HealthCheck(name: "journal", ok: mode == "wal", detail: "journal_mode=\(mode)"))
             if try db.tableExists("outbox") {

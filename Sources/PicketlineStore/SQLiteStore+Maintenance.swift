@@ -36,6 +36,15 @@ extension SQLiteStore {
         if ["-wal", "-shm", "-journal", "-wake"].contains(where: { target.path == live + $0 }) {
             throw PicketlineError.invalid(field: "file", reason: "\(destination) belongs to the database itself; give another file")
         }
+        // The same files under another name (a hard link): the same inode on the same device.
+        if let file = Self.fileIdentity(target.path) {
+            if file == Self.fileIdentity(live) {
+                throw PicketlineError.invalid(field: "file", reason: "\(destination) is the database itself (a link to it); give another file")
+            }
+            if ["-wal", "-shm", "-journal", "-wake"].contains(where: { Self.fileIdentity(live + $0) == file }) {
+                throw PicketlineError.invalid(field: "file", reason: "\(destination) belongs to the database itself (a link to it); give another file")
+            }
+        }
         // An existing file is replaced only if it is an earlier copy (a SQLite database) or empty:
         // never a folder, and never some other file that happens to have the name.
         var isFolder: ObjCBool = false
@@ -71,6 +80,13 @@ extension SQLiteStore {
             throw PicketlineError.unavailable(detail: "backup to \(destination) failed: \(error)")
         }
         return try Self.summary(ofFile: destination)
+    }
+
+    /// The device and inode of the file at `path`, nil when there is none.
+    static func fileIdentity(_ path: String) -> [UInt64]? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return [UInt64(info.st_dev), UInt64(info.st_ino)]
     }
 
     /// Whether a file is empty or starts with SQLite's header.

@@ -82,6 +82,12 @@ import PicketlineCore
         #expect(throws: PicketlineError.invalid(field: "file", reason: "\(itself) is the database itself; give another file")) {
             try fixture.store.backup(to: itself)
         }
+        // A hard link is the database under another name.
+        let link = fixture.directory.appendingPathComponent("link.sqlite").path
+        #expect(Foundation.link(fixture.store.path, link) == 0)
+        #expect(throws: PicketlineError.invalid(field: "file", reason: "\(link) is the database itself (a link to it); give another file")) {
+            try fixture.store.backup(to: link)
+        }
     }
 
     /// What is at the destination is replaced only if it is an earlier copy: never a folder, the

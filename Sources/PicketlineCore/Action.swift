@@ -88,10 +88,10 @@ public struct ActionDraft: Codable, Sendable, Equatable {
     /// Returns the draft cleaned and checked, or throws naming the bad field.
     public func validated() throws -> ActionDraft {
         var draft = self
-        draft.title = try Validation.required(title, field: "title", maxLength: 300)
+        draft.title = try Validation.line(title, field: "title", maxLength: 300)
         draft.slug = try Validation.slug(slug ?? slugify(title, kind: "action"), field: "slug")
         draft.description = try Validation.optional(description, field: "description")
-        draft.target = try Validation.optional(target, field: "target", maxLength: 300)
+        draft.target = try Validation.optionalLine(target, field: "target", maxLength: 300)
         draft.location = try location.validated()
         draft.timeZone = try Validation.timeZone(timeZone, field: "time_zone")
         try Action.checkTimes(startsAt: startsAt, endsAt: endsAt)
@@ -140,9 +140,9 @@ public struct ActionChanges: Codable, Sendable, Equatable {
     public func applied(to action: Action) throws -> Action {
         var result = action
         if let kind { result.kind = kind }
-        if let title { result.title = try Validation.required(title, field: "title", maxLength: 300) }
+        if let title { result.title = try Validation.line(title, field: "title", maxLength: 300) }
         if let description { result.description = try Validation.optional(description, field: "description") }
-        if let target { result.target = try Validation.optional(target, field: "target", maxLength: 300) }
+        if let target { result.target = try Validation.optionalLine(target, field: "target", maxLength: 300) }
         if let location { result.location = try location.applied(to: result.location).validated() }
         if let locationPublic { result.location.isPublic = locationPublic }
         if let startsAt {

@@ -57,7 +57,7 @@ public struct RSVP: Codable, Sendable, Equatable {
     /// Returns the RSVP cleaned and checked: a name and at least an e-mail or a phone.
     public func validated() throws -> RSVP {
         var rsvp = self
-        rsvp.name = try Validation.required(name, field: "name", maxLength: 200)
+        rsvp.name = try Validation.line(name, field: "name", maxLength: 200)
         rsvp.email = try Validation.email(email, field: "email")
         rsvp.phone = try Validation.phone(phone, field: "phone")
         if rsvp.email == nil && rsvp.phone == nil {

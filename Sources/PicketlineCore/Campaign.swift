@@ -27,7 +27,7 @@ public struct CampaignDraft: Codable, Sendable, Equatable {
 
     /// Returns the draft cleaned and checked, or throws naming the bad field.
     public func validated() throws -> CampaignDraft {
-        let name = try Validation.required(name, field: "name", maxLength: 200)
+        let name = try Validation.line(name, field: "name", maxLength: 200)
         return CampaignDraft(
             name: name,
             slug: try Validation.slug(slug ?? slugify(name, kind: "campaign"), field: "slug"),
@@ -48,7 +48,7 @@ public struct CampaignChanges: Codable, Sendable, Equatable {
     /// Applies the changes to a campaign, validating each changed field.
     public func applied(to campaign: Campaign) throws -> Campaign {
         var result = campaign
-        if let name { result.name = try Validation.required(name, field: "name", maxLength: 200) }
+        if let name { result.name = try Validation.line(name, field: "name", maxLength: 200) }
         if let description { result.description = try Validation.optional(description, field: "description") }
         return result
     }

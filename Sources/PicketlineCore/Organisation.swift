@@ -43,7 +43,7 @@ public struct OrganisationDraft: Codable, Sendable, Equatable {
 
     /// Returns the draft cleaned and checked, or throws naming the bad field.
     public func validated() throws -> OrganisationDraft {
-        let name = try Validation.required(name, field: "name", maxLength: 200)
+        let name = try Validation.line(name, field: "name", maxLength: 200)
         return OrganisationDraft(
             name: name,
             slug: try Validation.slug(slug ?? slugify(name, kind: "organisation"), field: "slug"),
@@ -71,7 +71,7 @@ public struct OrganisationChanges: Codable, Sendable, Equatable {
     /// Applies the changes, validating each changed field.
     public func applied(to organisation: Organisation) throws -> Organisation {
         var result = organisation
-        if let name { result.name = try Validation.required(name, field: "name", maxLength: 200) }
+        if let name { result.name = try Validation.line(name, field: "name", maxLength: 200) }
         if let kind { result.kind = kind }
         if let website { result.website = try Validation.url(website, field: "website") }
         if let email { result.email = try Validation.email(email, field: "email") }

@@ -43,8 +43,8 @@ public enum SignatureRequest: Codable, Sendable, Equatable {
             return .organisation(try Validation.required(reference, field: "organisation"))
         case .person(let name, let affiliation, let email):
             return .person(
-                name: try Validation.required(name, field: "name", maxLength: 200),
-                affiliation: try Validation.optional(affiliation, field: "affiliation", maxLength: 200),
+                name: try Validation.line(name, field: "name", maxLength: 200),
+                affiliation: try Validation.optionalLine(affiliation, field: "affiliation", maxLength: 200),
                 email: try Validation.email(email, field: "email")
             )
         }

@@ -50,9 +50,9 @@ public struct SpeakerDraft: Codable, Sendable, Equatable {
     /// Returns the draft cleaned and checked, or throws naming the bad field.
     public func validated() throws -> SpeakerDraft {
         var draft = self
-        draft.name = try Validation.required(name, field: "name", maxLength: 200)
+        draft.name = try Validation.line(name, field: "name", maxLength: 200)
         draft.organisation = try Validation.optional(organisation, field: "organisation")
-        draft.affiliation = try Validation.optional(affiliation, field: "affiliation", maxLength: 200)
+        draft.affiliation = try Validation.optionalLine(affiliation, field: "affiliation", maxLength: 200)
         if let position, position < 1 {
             throw PicketlineError.invalid(field: "position", reason: "must be 1 or more")
         }

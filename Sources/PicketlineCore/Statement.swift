@@ -63,7 +63,7 @@ public struct StatementDraft: Codable, Sendable, Equatable {
     /// Returns the draft cleaned and checked, or throws naming the bad field.
     public func validated() throws -> StatementDraft {
         var draft = self
-        draft.title = try Validation.required(title, field: "title", maxLength: 300)
+        draft.title = try Validation.line(title, field: "title", maxLength: 300)
         draft.slug = try Validation.slug(slug ?? slugify(title, kind: "statement"), field: "slug")
         draft.body = try Validation.required(body, field: "body", maxLength: 100_000)
         draft.demands = try demands.enumerated().map { index, demand in
@@ -96,7 +96,7 @@ public struct StatementChanges: Codable, Sendable, Equatable {
     /// Applies the changes, validating each changed field.
     public func applied(to statement: Statement) throws -> Statement {
         var result = statement
-        if let title { result.title = try Validation.required(title, field: "title", maxLength: 300) }
+        if let title { result.title = try Validation.line(title, field: "title", maxLength: 300) }
         if let body { result.body = try Validation.required(body, field: "body", maxLength: 100_000) }
         if let demands {
             result.demands = try demands.enumerated().map { index, demand in

@@ -14,6 +14,27 @@ public enum Validation {
         return trimmed
     }
 
+    /// `required` for one line of text (a name, a title): line breaks are refused too, since the
+    /// value goes into tables, CSV rows, calendar summaries and chat lines.
+    public static func line(_ value: String, field: String, maxLength: Int = 500) throws -> String {
+        let text = try required(value, field: field, maxLength: maxLength)
+        try refuseLineBreaks(text, field: field)
+        return text
+    }
+
+    /// `optional` for one line of text.
+    public static func optionalLine(_ value: String?, field: String, maxLength: Int = 500) throws -> String? {
+        guard let text = try optional(value, field: field, maxLength: maxLength) else { return nil }
+        try refuseLineBreaks(text, field: field)
+        return text
+    }
+
+    static func refuseLineBreaks(_ text: String, field: String) throws {
+        if text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
+            throw PicketlineError.invalid(field: field, reason: "must be one line (no line breaks)")
+        }
+    }
+
     /// Control characters other than tab and line breaks (a NUL, an escape) have no place in
     /// text people read; they would reach CSV, iCalendar and chat messages as they are.
     static func refuseControlCharacters(_ text: String, field: String) throws {

@@ -179,3 +179,14 @@ func malformedEmailsAreRefused(_ email: String) {
     // The same zone again changes nothing.
     #expect(try ActionChanges(timeZone: "Europe/London").applied(to: london).startsAt == start)
 }
+
+@Test func namesAndTitlesAreOneLine() throws {
+    for name in ["Line1\nLine2", "x\r=1"] {
+        #expect(throws: PicketlineError.invalid(field: "name", reason: "must be one line (no line breaks)")) {
+            try RSVP(name: name, email: "a@example.org").validated()
+        }
+        #expect(throws: PicketlineError.self) { try SignatureRequest.person(name: "Ada", affiliation: name, email: nil).validated() }
+    }
+    // Text meant to run over lines keeps them.
+    #expect(try Validation.optional("first\nsecond", field: "description") == "first\nsecond")
+}

@@ -41,7 +41,9 @@ import Testing
 
     @Test func csvExportsQuoteAsRFC4180AndReadBack() async throws {
         let fixture = try await APIFixture.make(); defer { fixture.remove() }
-        _ = try await fixture.store.sign(statement: "release", .person(name: "Smith, \"Red\" Jo", affiliation: "UCU, Leeds\nbranch", email: nil))
+        _ = try await fixture.store.sign(statement: "release", .person(name: "Smith, \"Red\" Jo", affiliation: "UCU, \"Leeds\" branch", email: nil))
+        // Names are one line (refused otherwise); a line break inside a field is still quoted.
+        #expect(CSV.render(header: ["a", "b"], rows: [["x\ny", "z"]]) == "a,b\r\n\"x\ny\",z\r\n")
         try await fixture.test { client in
             let csv = try await client.call(.get, "/api/v1/statements/release/signatures.csv")
             #expect(csv.status == .ok && csv.headers[.contentType]?.hasPrefix("text/csv") == true)
@@ -49,7 +51,7 @@ import Testing
             let rows = try Self.readCSV(csv.body, in: fixture)
             #expect(rows.first == ["name", "affiliation", "kind", "signed_date"])
             #expect(rows.count == 3)
-            #expect(rows.last?[0] == "Smith, \"Red\" Jo" && rows.last?[1] == "UCU, Leeds\nbranch")
+            #expect(rows.last?[0] == "Smith, \"Red\" Jo" && rows.last?[1] == "UCU, \"Leeds\" branch")
             #expect(!csv.body.contains("ada.secret@example.org"))
             let attendance = try await client.call(.get, "/api/v1/actions/embassy-picket/attendances.csv", headers: fixture.headers(.organiser))
             let attendees = try Self.readCSV(attendance.body, in: fixture)

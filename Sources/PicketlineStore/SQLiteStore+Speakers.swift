@@ -34,10 +34,13 @@ extension SQLiteStore {
             speaker.id = try db.insertAssigningID(speaker)
             try db.renumberLineup(actionID: action.id)
             speaker.position = try Int.fetchOne(db, sql: "SELECT position FROM speakers WHERE id = ?", arguments: [speaker.id])!
-            try db.appendEvent(draft.state == .confirmed ? EventType.speakerConfirmed : EventType.speakerAdded,
-                               subject: "speaker", subjectID: speaker.id, actionID: action.id,
-                               campaignID: action.campaignID, at: now,
-                               payload: SpeakerPayload(speaker: speaker, organisation: organisation, actionID: action.id))
+            // Added, and confirmed too when added confirmed: a subscriber to either hears of them,
+            // as when the two happen one after the other.
+            for type in draft.state == .confirmed ? [EventType.speakerAdded, EventType.speakerConfirmed] : [EventType.speakerAdded] {
+                try db.appendEvent(type, subject: "speaker", subjectID: speaker.id, actionID: action.id,
+                                   campaignID: action.campaignID, at: now,
+                                   payload: SpeakerPayload(speaker: speaker, organisation: organisation, actionID: action.id))
+            }
             return speaker
         }
     }
@@ -92,7 +95,7 @@ extension SQLiteStore {
                 throw PicketlineError.notFound(entity: "speaker", reference: String(id))
             }
             guard speaker.state != .withdrawn else {
-                throw PicketlineError.conflict(field: "speaker", reason: "\(speaker.name) has withdrawn; invite them again first")
+                throw PicketlineError.conflict(field: "speaker", reason: "\(speaker.name) has withdrawn; bring them back first (speaker confirm, or state confirmed or invited)")
             }
             var ids = try Int64.fetchAll(db, sql: """
                 SELECT id FROM speakers WHERE action_id = ? AND state <> 'withdrawn' ORDER BY position, id

@@ -318,6 +318,14 @@ import PicketlineCore
         #expect(events[1].payload.contains("Public Signer") && events[1].payload.contains("Unite") && events[1].personalData == nil)
     }
 
+    @Test func aSpeakerAddedConfirmedIsAnnouncedAsAddedAndConfirmed() async throws {
+        let fixture = try StoreFixture(); defer { fixture.remove() }
+        let action = try await fixture.upcomingAction()
+        _ = try await fixture.store.addSpeaker(action: action.slug, SpeakerDraft(name: "B Two", state: .confirmed))
+        let types = try await fixture.store.outboxEvents(after: 0, limit: 100).map(\.type).filter { $0.hasPrefix("speaker.") }
+        #expect(types == ["speaker.added", "speaker.confirmed"])
+    }
+
     @Test func aFailingWriteInASharedCommitLeavesTheOthersIntact() async throws {
         let fixture = try StoreFixture(); defer { fixture.remove() }
         // 40 concurrent creations of 10 distinct slugs: group commit puts many into one

@@ -20,7 +20,9 @@ extension APIService {
                 let admin = input.caller.isAdmin
                 let statements = try await store.statements(campaign: input.query("campaign"))
                     .filter { admin || ($0.visibility == .public && $0.status != .withdrawn) }
-                return try ok(ListResource(items: statements.map(StatementResource.init)))
+                var items: [StatementResource] = []
+                for statement in statements { items.append(try await statementResource(statement, input.caller)) }
+                return try ok(ListResource(items: items))
             },
             Route(method: .post, path: "/api/v1/statements", summary: "Publish a statement", tag: "statements", access: .admin,
                   body: Self.statementBody(creating: true), success: .json(201, .reference("Statement")), errors: [409]) { input in
@@ -35,7 +37,7 @@ extension APIService {
             },
             Route(method: .get, path: "/api/v1/statements/{statement}", summary: "One statement with its demands", tag: "statements",
                   access: .everyone, success: .json(200, .reference("Statement")), errors: [410], cachedWhenAnonymous: true) { input in
-                try ok(StatementResource(try await readableStatement(try input.parameter("statement"), input.caller)))
+                try ok(try await statementResource(try await readableStatement(try input.parameter("statement"), input.caller), input.caller))
             },
             Route(method: .patch, path: "/api/v1/statements/{statement}",
                   summary: "Change a statement (status closed stops signatures, withdrawn takes it down)", tag: "statements",

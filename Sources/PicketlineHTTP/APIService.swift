@@ -80,6 +80,17 @@ struct APIService: Sendable {
         throw APIError(PicketlineError.notFound(entity: "statement", reference: reference))
     }
 
+    /// A statement as the caller may see it: the id of a private action it belongs to is left out
+    /// for anyone but an admin (the action itself is 404 to them; its id should not show either).
+    func statementResource(_ statement: Statement, _ caller: Caller) async throws -> StatementResource {
+        var resource = StatementResource(statement)
+        if !caller.isAdmin, let actionID = statement.actionID,
+           (try? await store.action(String(actionID)))?.visibility != .public {
+            resource.actionID = nil
+        }
+        return resource
+    }
+
     /// A statement to read, with its signatories. A withdrawn one is taken down: its text and the
     /// names of the people who signed it are no longer shown to anyone but admins. A link to it
     /// answers 410 Gone, saying so, rather than 404; signing it is a conflict (409).

@@ -242,6 +242,23 @@ import Testing
         }
     }
 
+    /// A public statement about a private action does not give the action's id away.
+    @Test func aPublicStatementHidesThePrivateActionItBelongsTo() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        _ = try await fixture.store.createStatement(StatementDraft(title: "For the meeting", slug: "meeting", body: "B", action: "planning"))
+        _ = try await fixture.store.createStatement(StatementDraft(title: "For the picket", slug: "picket", body: "B", action: "embassy-picket"))
+        try await fixture.test { client in
+            let hidden = try object(try await client.call(.get, "/api/v1/statements/meeting").body)
+            #expect(hidden["action_id"] == nil, "\(hidden)")
+            let listed = try object(try await client.call(.get, "/api/v1/statements").body)["items"] as? [[String: Any]] ?? []
+            #expect(listed.first { $0["slug"] as? String == "meeting" }?["action_id"] == nil)
+            let shown = try object(try await client.call(.get, "/api/v1/statements/picket").body)
+            #expect(shown["action_id"] as? Int == Int(fixture.publicAction.id))
+            let admin = try object(try await client.call(.get, "/api/v1/statements/meeting", headers: fixture.headers(.admin)).body)
+            #expect(admin["action_id"] as? Int == Int(fixture.privateAction.id))
+        }
+    }
+
     @Test func aWrongTokenIs401EvenOnPublicRoutes() async throws {
         let fixture = try await APIFixture.make(); defer { fixture.remove() }
         try await fixture.test { client in

@@ -73,6 +73,10 @@ public struct StatementDraft: Codable, Sendable, Equatable {
         draft.sourceURL = try Validation.url(sourceURL, field: "source_url")
         draft.campaign = try Validation.optional(campaign, field: "campaign")
         draft.action = try Validation.optional(action, field: "action")
+        // Creating is publishing (statement.published): a statement is taken down once it was up.
+        guard status != .withdrawn else {
+            throw PicketlineError.invalid(field: "status", reason: "a new statement is open or closed; withdraw it once published if need be")
+        }
         return draft
     }
 }

@@ -190,3 +190,10 @@ func malformedEmailsAreRefused(_ email: String) {
     // Text meant to run over lines keeps them.
     #expect(try Validation.optional("first\nsecond", field: "description") == "first\nsecond")
 }
+
+@Test func aNewStatementCannotBeWithdrawnAlready() throws {
+    #expect(throws: PicketlineError.invalid(field: "status", reason: "a new statement is open or closed; withdraw it once published if need be")) {
+        try StatementDraft(title: "Withdrawn at birth", body: "x", status: .withdrawn).validated()
+    }
+    #expect(try StatementDraft(title: "Historical", body: "x", status: .closed).validated().status == .closed)
+}

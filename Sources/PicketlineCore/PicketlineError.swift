@@ -26,7 +26,8 @@ public enum PicketlineError: Error, Equatable, Sendable, CustomStringConvertible
     public var field: String? {
         switch self {
         case .invalid(let field, _): field
-        case .notFound: nil
+        // The kind of thing named: the body field or path parameter that named it (`campaign`).
+        case .notFound(let entity, _): entity
         case .conflict(let field, _): field
         case .unavailable: nil
         }

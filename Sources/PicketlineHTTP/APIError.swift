@@ -42,7 +42,7 @@ public struct APIError: Error, HTTPResponseError, Equatable {
                 rename.key.contains("_") ? text.replacingOccurrences(of: rename.key, with: rename.value) : text
             }
             self.init(.badRequest, code: error.code, message: "\(name): \(said)", field: name)
-        case .notFound: self.init(.notFound, code: error.code, message: error.message)
+        case .notFound: self.init(.notFound, code: error.code, message: error.message, field: error.field)
         case .conflict(let field, _): self.init(.conflict, code: error.code, message: error.message, field: field)
         case .unavailable: self.init(.serviceUnavailable, code: error.code, message: error.message)
         }

@@ -229,6 +229,11 @@ import Testing
             }
             #expect(try await client.call(.get, "/api/v1/actions/999").status == .notFound)
             #expect(try await client.call(.get, "/api/v1/statements/nope/signatures").status == .notFound)
+            // A 404 names the kind of thing not found: the field or path parameter that named it.
+            let unknownCampaign = try await client.call(.post, "/api/v1/statements", headers: fixture.headers(.admin),
+                                                        json: #"{"title": "T", "body": "B", "campaign": "nope"}"#)
+            let unknownError = try object(unknownCampaign.body)["error"] as? [String: Any]
+            #expect(unknownCampaign.status == .notFound && unknownError?["field"] as? String == "campaign", "\(unknownCampaign.body)")
             #expect(try await client.call(.patch, "/api/v1/attendances/999", headers: fixture.headers(.admin), json: #"{"status": "declined"}"#).status == .notFound)
             #expect(try await client.call(.get, "/api/v1/actions?per_page=101").status == .badRequest)
             // A page whose offset would overflow (it crashed the server) is refused, naming the field.

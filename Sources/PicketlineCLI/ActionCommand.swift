@@ -197,6 +197,7 @@ struct ActionCommand: AsyncParsableCommand {
         @Option var target: String?
         @Option(help: "New start, read in the action's (or the new) time zone; without --ends the end moves with it (the length is kept).") var starts: String?
         @Option(help: "New end.") var ends: String?
+        @Flag(help: "Remove the end (RSVPs then close three hours after the start).") var noEnd = false
         @Option(help: "New IANA time zone; the local times stay (12:00 stays 12:00, now in the new zone) unless --starts or --ends are given too.") var timeZone: String?
         @Option var status: ActionStatus?
         @Option var visibility: Visibility?
@@ -224,6 +225,10 @@ struct ActionCommand: AsyncParsableCommand {
                 throw PicketlineError.invalid(field: "capacity", reason: "give --capacity or --unlimited, not both")
             }
             if revealAddress { changes.locationPublic = true } else if location.hideAddress { changes.locationPublic = false }
+            if noEnd {
+                guard ends == nil else { throw PicketlineError.invalid(field: "no-end", reason: "give --ends or --no-end, not both") }
+                changes.removesEnd = true
+            }
             guard !changes.isEmpty else {
                 throw PicketlineError.invalid(field: "options", reason: "nothing to change; see picketline action update --help")
             }

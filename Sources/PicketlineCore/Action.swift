@@ -122,15 +122,17 @@ public struct ActionChanges: Codable, Sendable, Equatable {
     public var sourceURL: String?
     /// Reveals (or hides) the address without resending the whole location.
     public var locationPublic: Bool?
+    /// True removes the end (the action then takes RSVPs until three hours after its start).
+    public var removesEnd: Bool?
 
     public init(kind: ActionKind? = nil, title: String? = nil, description: String? = nil, target: String? = nil,
                 location: LocationChanges? = nil, startsAt: Date? = nil, endsAt: Date? = nil, timeZone: String? = nil,
                 status: ActionStatus? = nil, visibility: Visibility? = nil, capacity: Int?? = nil,
-                campaign: String? = nil, sourceURL: String? = nil, locationPublic: Bool? = nil) {
+                campaign: String? = nil, sourceURL: String? = nil, locationPublic: Bool? = nil, removesEnd: Bool? = nil) {
         self.kind = kind; self.title = title; self.description = description; self.target = target
         self.location = location; self.startsAt = startsAt; self.endsAt = endsAt; self.timeZone = timeZone
         self.status = status; self.visibility = visibility; self.capacity = capacity; self.campaign = campaign
-        self.sourceURL = sourceURL; self.locationPublic = locationPublic
+        self.sourceURL = sourceURL; self.locationPublic = locationPublic; self.removesEnd = removesEnd
     }
 
     /// True when nothing would change.
@@ -145,13 +147,18 @@ public struct ActionChanges: Codable, Sendable, Equatable {
         if let target { result.target = try Validation.optionalLine(target, field: "target", maxLength: 300) }
         if let location { result.location = try location.applied(to: result.location).validated() }
         if let locationPublic { result.location.isPublic = locationPublic }
+        if removesEnd == true, endsAt != nil {
+            throw PicketlineError.invalid(field: "ends_at", reason: "give a new end or remove it, not both")
+        }
+        let endGiven = endsAt != nil || removesEnd == true
         if let startsAt {
             // A new start alone moves the action, keeping its length, as calendars do: moving a
             // picket to the next day must not leave it ending before it starts, nor stretch it.
-            if endsAt == nil, let end = action.endsAt { result.endsAt = startsAt.addingTimeInterval(end.timeIntervalSince(action.startsAt)) }
+            if !endGiven, let end = action.endsAt { result.endsAt = startsAt.addingTimeInterval(end.timeIntervalSince(action.startsAt)) }
             result.startsAt = startsAt
         }
         if let endsAt { result.endsAt = endsAt }
+        if removesEnd == true { result.endsAt = nil }
         if let timeZone {
             result.timeZone = try Validation.timeZone(timeZone, field: "time_zone")
             // A new zone alone keeps the local times: "12:00" stays 12:00, now in the new zone.
@@ -161,7 +168,7 @@ public struct ActionChanges: Codable, Sendable, Equatable {
                let new = TimeZone(identifier: result.timeZone) {
                 if startsAt == nil {
                     result.startsAt = Action.sameLocalTime(action.startsAt, from: old, to: new)
-                    if endsAt == nil, let end = action.endsAt { result.endsAt = Action.sameLocalTime(end, from: old, to: new) }
+                    if !endGiven, let end = action.endsAt { result.endsAt = Action.sameLocalTime(end, from: old, to: new) }
                 }
             }
         }

@@ -89,6 +89,7 @@ extension APIService {
                     campaign: body.isNull("campaign") ? "" : body.string("campaign"),
                     sourceURL: body.isNull("source_url") ? "" : body.string("source_url"))
                 if body.has("capacity") { changes.capacity = .some(body.int("capacity")) }
+                if body.isNull("end_date") { changes.removesEnd = true }
                 changes.locationPublic = body.object("location")?.bool("public")
                 let action = try await store.updateAction(String(current.id), changes)
                 return try ok(ActionResource(action, showAddress: true))

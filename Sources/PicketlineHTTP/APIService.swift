@@ -122,7 +122,7 @@ struct APIService: Sendable {
             field("location", .object(locationBody(patching: !creating))),
             field("start_date", .string(), required: creating,
                   "RFC 3339, or local \"2026-12-05 12:00\" read in time_zone; changed without end_date, the end moves with it (the length is kept)"),
-            field("end_date", .string(), nullable: true),
+            field("end_date", .string(), nullable: true, "null removes the end (RSVPs then close three hours after the start)"),
             field("time_zone", .string(), required: creating,
                   "IANA zone, e.g. Europe/London; changed alone, the local start and end times stay (12:00 stays 12:00 in the new zone)"),
             field("status", vocabulary(ActionStatus.self)), field("visibility", vocabulary(Visibility.self)),

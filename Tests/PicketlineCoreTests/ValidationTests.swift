@@ -197,3 +197,17 @@ func malformedEmailsAreRefused(_ email: String) {
     }
     #expect(try StatementDraft(title: "Historical", body: "x", status: .closed).validated().status == .closed)
 }
+
+@Test func theEndCanBeRemoved() throws {
+    let action = Action(id: 1, slug: "vigil", kind: .vigil, title: "Vigil", description: nil, target: nil,
+                        location: Location(locality: "Leeds"), startsAt: start, endsAt: start.addingTimeInterval(3_600),
+                        timeZone: "Europe/London", status: .confirmed, visibility: .public, capacity: nil, campaignID: nil,
+                        sourceURL: nil, revision: 1, createdAt: start, updatedAt: start)
+    #expect(try ActionChanges(removesEnd: true).applied(to: action).endsAt == nil)
+    // Moved and without an end at once: the end does not follow the start.
+    let moved = try ActionChanges(startsAt: start.addingTimeInterval(600), removesEnd: true).applied(to: action)
+    #expect(moved.startsAt == start.addingTimeInterval(600) && moved.endsAt == nil)
+    #expect(throws: PicketlineError.invalid(field: "ends_at", reason: "give a new end or remove it, not both")) {
+        try ActionChanges(endsAt: start.addingTimeInterval(60), removesEnd: true).applied(to: action)
+    }
+}

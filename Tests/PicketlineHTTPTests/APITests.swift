@@ -247,6 +247,17 @@ import Testing
         }
     }
 
+    @Test func patchingEndDateNullRemovesTheEnd() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let patched = try await client.call(.patch, "/api/v1/actions/embassy-picket", headers: fixture.headers(.organiser),
+                                                json: #"{"end_date": null}"#)
+            let action = try object(patched.body)
+            #expect(patched.status == .ok && action["end_date"] == nil, "\(patched.body)")
+            #expect(action["revision"] as? Int == Int(fixture.publicAction.revision) + 1)
+        }
+    }
+
     /// A public statement about a private action does not give the action's id away.
     @Test func aPublicStatementHidesThePrivateActionItBelongsTo() async throws {
         let fixture = try await APIFixture.make(); defer { fixture.remove() }

@@ -76,7 +76,7 @@ struct ActionCommand: AsyncParsableCommand {
         @Option(help: "IANA time zone (default from configuration, e.g. Europe/London).") var timeZone: String?
         @Option(help: "tentative, confirmed or cancelled.") var status: ActionStatus = .tentative
         @Option(help: "public or private.") var visibility: Visibility = .public
-        @Option(help: "Places available; RSVPs beyond are waitlisted.") var capacity: Int?
+        @Option(parsing: .unconditional, help: "Places available; RSVPs beyond are waitlisted.") var capacity: Int?
         @Option(help: "Campaign id or slug.") var campaign: String?
         @Option(help: "Where the call-out was published.") var sourceURL: String?
         @OptionGroup var location: LocationOptions
@@ -201,7 +201,7 @@ struct ActionCommand: AsyncParsableCommand {
         @Option(help: "New IANA time zone; the local times stay (12:00 stays 12:00, now in the new zone) unless --starts or --ends are given too.") var timeZone: String?
         @Option var status: ActionStatus?
         @Option var visibility: Visibility?
-        @Option(help: "Places available.") var capacity: Int?
+        @Option(parsing: .unconditional, help: "Places available.") var capacity: Int?
         @Flag(help: "Remove the capacity limit.") var unlimited = false
         @Option(help: "Campaign id or slug; \"\" detaches.") var campaign: String?
         @Option var sourceURL: String?

@@ -43,7 +43,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         @Option(help: "A unique name; derived from the kind and scope when omitted.") var name: String?
         @Option(help: "Digest only: the campaign (id or slug).") var campaign: String?
         @Option(help: "Digest only: the organisation (id or slug) whose endorsed actions to list.") var organisation: String?
-        @Option(help: "Digest: days ahead to list (7). Retention, deliveries-cleanup: age in days (30). Backup: copies kept (7).") var days: Int?
+        @Option(parsing: .unconditional, help: "Digest: days ahead to list (7). Retention, deliveries-cleanup: age in days (30). Backup: copies kept (7).") var days: Int?
         @Option(help: "skip, once or all.") var catchUp: CatchUpPolicy = .skip
 
         func run(store: SQLiteStore, configuration: Configuration) async throws {

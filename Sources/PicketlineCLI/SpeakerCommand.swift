@@ -27,7 +27,7 @@ struct SpeakerCommand: AsyncParsableCommand {
         @Option(help: "Registered organisation they speak for (id or slug).") var organisation: String?
         @Option(help: "Free-text affiliation when the organisation is not registered.") var affiliation: String?
         @Option(help: "chair, speaker, steward or \"legal observer\".") var role: SpeakerRole = .speaker
-        @Option(help: "Place in the line-up (1 = first); default last.") var position: Int?
+        @Option(parsing: .unconditional, help: "Place in the line-up (1 = first); default last.") var position: Int?
         @Flag(help: "Already confirmed (default: invited).") var confirmed = false
 
         func run(store: SQLiteStore, configuration: Configuration) async throws {
@@ -86,7 +86,7 @@ struct SpeakerCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "Speaker id (see speaker list).") var speaker: Int64
-        @Option(help: "New 1-based position.") var to: Int
+        @Option(parsing: .unconditional, help: "New 1-based position.") var to: Int
 
         func run(store: SQLiteStore, configuration: Configuration) async throws {
             let lineup = try await store.moveSpeaker(speaker, to: to)

@@ -3,6 +3,17 @@ import PicketlineCore
 import Testing
 
 @Suite struct CLITests {
+    /// A negative number given to a numeric option is read as its value and refused by the rule it
+    /// breaks, not taken for an unknown option ("Missing value for '--capacity'").
+    @Test func negativeNumbersReachTheirRule() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        _ = try cli.ok(["demo"])
+        let capacity = try cli.run(["action", "create", "--title", "T", "--starts", "2026-12-20 10:00", "--capacity", "-1"])
+        #expect(capacity.status == 1 && capacity.stderr == "error: capacity: must not be negative\n", "\(capacity.stderr)")
+        let position = try cli.run(["speaker", "add", "london-picket-kazakhstan-embassy-2022", "--name", "X", "--position", "-1"])
+        #expect(position.status == 1 && position.stderr.contains("error: position: must be 1 or more"), "\(position.stderr)")
+    }
+
     /// `doctor` and `backup` on a mistyped path say there is no database there, rather than
     /// making an empty one and reporting it healthy (or backing it up).
     @Test func doctorAndBackupOnAMissingDatabaseSaySoAndMakeNone() throws {

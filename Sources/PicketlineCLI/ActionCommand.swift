@@ -191,20 +191,20 @@ struct ActionCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "Action id or slug.") var action: String
-        @Option var title: String?
-        @Option var kind: ActionKind?
-        @Option var description: String?
-        @Option var target: String?
+        @Option(help: "New title (one line).") var title: String?
+        @Option(help: "picket, rally, demonstration, vigil, meeting, online or other.") var kind: ActionKind?
+        @Option(help: "New description; \"\" removes it.") var description: String?
+        @Option(help: "Who or what the action is aimed at; \"\" removes it.") var target: String?
         @Option(help: "New start, read in the action's (or the new) time zone; without --ends the end moves with it (the length is kept).") var starts: String?
         @Option(help: "New end.") var ends: String?
         @Flag(help: "Remove the end (RSVPs then close three hours after the start).") var noEnd = false
         @Option(help: "New IANA time zone; the local times stay (12:00 stays 12:00, now in the new zone) unless --starts or --ends are given too.") var timeZone: String?
-        @Option var status: ActionStatus?
-        @Option var visibility: Visibility?
+        @Option(help: "tentative or confirmed (to cancel, 'action cancel', which records a reason).") var status: ActionStatus?
+        @Option(help: "public, or private (only organisers see it).") var visibility: Visibility?
         @Option(parsing: .unconditional, help: "Places available.") var capacity: Int?
         @Flag(help: "Remove the capacity limit.") var unlimited = false
         @Option(help: "Campaign id or slug; \"\" detaches.") var campaign: String?
-        @Option var sourceURL: String?
+        @Option(help: "Where the action was published (http or https URL); \"\" removes it.") var sourceURL: String?
         @Flag(help: "Show the address to the public.") var revealAddress = false
         @OptionGroup var location: LocationOptions
 
@@ -330,8 +330,8 @@ struct EndorsementCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Action id or slug.") var action: String
         @Argument(help: "Organisation id or slug.") var organisation: String
-        @Option var role: EndorsementRole?
-        @Option var state: ParticipationState?
+        @Option(help: "The organisation's role in the action.") var role: EndorsementRole?
+        @Option(help: "invited, confirmed or withdrawn.") var state: ParticipationState?
 
         func run(store: SQLiteStore, configuration: Configuration) async throws {
             guard role != nil || state != nil else {

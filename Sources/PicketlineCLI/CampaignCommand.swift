@@ -64,8 +64,8 @@ struct CampaignCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "Campaign id or slug.") var campaign: String
-        @Option var name: String?
-        @Option var description: String?
+        @Option(help: "New name (one line).") var name: String?
+        @Option(help: "New description; \"\" removes it.") var description: String?
 
         func run(store: SQLiteStore, configuration: Configuration) async throws {
             let campaign = try await store.updateCampaign(campaign, CampaignChanges(name: name, description: description))

@@ -69,8 +69,8 @@ struct OrganisationCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "Organisation id or slug.") var organisation: String
-        @Option var name: String?
-        @Option var kind: OrganisationKind?
+        @Option(help: "New name (one line).") var name: String?
+        @Option(help: "party, union, campaign, \"community group\", ngo, media or other.") var kind: OrganisationKind?
         @Option(help: "Website; an empty string clears it.") var website: String?
         @Option(help: "Contact e-mail; an empty string clears it.") var email: String?
         @Option(help: "Two-letter country code; an empty string clears it.") var country: String?

@@ -28,7 +28,7 @@ struct StatementCommand: AsyncParsableCommand {
             """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
-        @Option var title: String
+        @Option(help: "The statement's title (one line).") var title: String
         @Option(help: "URL name; derived from the title when omitted.") var slug: String?
         @Option(help: "The text (or --body-file).") var body: String?
         @Option(help: "Read the text from a file.") var bodyFile: String?
@@ -101,14 +101,14 @@ struct StatementCommand: AsyncParsableCommand {
             discussion: "Example: picketline statement update <statement> --status closed")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Statement id or slug.") var statement: String
-        @Option var title: String?
-        @Option var body: String?
-        @Option var bodyFile: String?
+        @Option(help: "New title (one line).") var title: String?
+        @Option(help: "New text (Markdown); or --body-file.") var body: String?
+        @Option(help: "Read the new text from this file.") var bodyFile: String?
         @Option(name: .customLong("demand"), help: "Replaces all demands (repeat, in order).") var demands: [String] = []
-        @Option var issuedOn: String?
-        @Option var sourceURL: String?
-        @Option var status: StatementStatus?
-        @Option var visibility: Visibility?
+        @Option(help: "Date it was issued, e.g. 2022-01-06.") var issuedOn: String?
+        @Option(help: "Where it was first published (http or https URL).") var sourceURL: String?
+        @Option(help: "open (signable), closed (no more signatures) or withdrawn (taken down; only admins still see it).") var status: StatementStatus?
+        @Option(help: "public, or private (only admins see it and its signatories).") var visibility: Visibility?
 
         func run(store: SQLiteStore, configuration: Configuration) async throws {
             let changes = StatementChanges(title: title, body: try readBody(body, file: bodyFile),

@@ -109,23 +109,20 @@ extension APIService {
             },
             Route(method: .get, path: "/api/v1/incidents/{incident}", summary: "One incident", tag: "incidents", access: .organiser,
                   success: .json(200, .reference("Incident"))) { input in
-                let incident = try await store.incident(try input.id("incident"))
-                _ = try await managedAction(String(incident.actionID), input.caller)
+                let incident = try await managedIncident(try input.id("incident"), input.caller)
                 return try ok(IncidentResource(incident))
             },
             Route(method: .get, path: "/api/v1/incidents/{incident}/follow-ups", summary: "The follow-up log of an incident",
                   tag: "incidents", access: .organiser,
                   success: .json(200, ListResource<IncidentUpdateResource>.schema("IncidentUpdate"))) { input in
-                let incident = try await store.incident(try input.id("incident"))
-                _ = try await managedAction(String(incident.actionID), input.caller)
+                let incident = try await managedIncident(try input.id("incident"), input.caller)
                 return try ok(ListResource(items: try await store.incidentUpdates(incident.id).map(IncidentUpdateResource.init)))
             },
             Route(method: .post, path: "/api/v1/incidents/{incident}/follow-ups", summary: "Record follow-up: a new state and/or a note",
                   tag: "incidents", access: .organiser,
                   body: BodySchema([field("state", vocabulary(IncidentState.self)), field("note", .string())]),
                   success: .json(201, .reference("Incident"))) { input in
-                let incident = try await store.incident(try input.id("incident"))
-                _ = try await managedAction(String(incident.actionID), input.caller)
+                let incident = try await managedIncident(try input.id("incident"), input.caller)
                 let updated = try await store.followUpIncident(incident.id, state: try input.json.choice("state", IncidentState.self),
                                                                note: input.json.string("note"))
                 return try ok(IncidentResource(updated), .created)

@@ -74,6 +74,19 @@ struct APIService: Sendable {
         return action
     }
 
+    /// An incident the caller's organisation may follow up. To anyone else it does not exist
+    /// (404 as for an unknown id): neither its existence nor its action's name is given away.
+    func managedIncident(_ id: Int64, _ caller: Caller) async throws -> Incident {
+        guard caller.isAuthenticated else { throw APIError.unauthorized }
+        let incident = try await store.incident(id)
+        do {
+            _ = try await managedAction(String(incident.actionID), caller)
+        } catch let error as APIError where error.status == .forbidden || error.status == .notFound {
+            throw APIError(PicketlineError.notFound(entity: "incident", reference: String(id)))
+        }
+        return incident
+    }
+
     func visibleStatement(_ reference: String, _ caller: Caller) async throws -> Statement {
         let statement = try await store.statement(reference)
         if caller.isAdmin || statement.visibility == .public { return statement }

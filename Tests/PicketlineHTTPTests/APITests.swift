@@ -247,6 +247,17 @@ import Testing
         }
     }
 
+    @Test func anotherOrganisationsIncidentLooksLikeAnUnknownOne() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let theirs = try await client.call(.get, "/api/v1/incidents/\(fixture.incident.id)", headers: fixture.headers(.otherOrganiser))
+            let unknown = try await client.call(.get, "/api/v1/incidents/999999", headers: fixture.headers(.otherOrganiser))
+            #expect(theirs.status == .notFound && unknown.status == .notFound)
+            #expect(theirs.body.replacingOccurrences(of: "\(fixture.incident.id)", with: "N") == unknown.body.replacingOccurrences(of: "999999", with: "N"))
+            #expect(!theirs.body.contains("embassy") && !theirs.body.contains("Picket"), "\(theirs.body)")
+        }
+    }
+
     @Test func patchingEndDateNullRemovesTheEnd() async throws {
         let fixture = try await APIFixture.make(); defer { fixture.remove() }
         try await fixture.test { client in

@@ -33,9 +33,10 @@ import Testing
         Row(method: .post, path: "/api/v1/actions/{action}/headcounts", body: #"{"count": 50, "note": "rain"}"#, expected: [401, 403, 201, 201]),
         Row(method: .get, path: "/api/v1/actions/{action}/incidents", expected: [401, 403, 200, 200]),
         Row(method: .post, path: "/api/v1/actions/{action}/incidents", body: #"{"kind": "arrest", "description": "Taken to Charing Cross"}"#, expected: [401, 403, 201, 201]),
-        Row(method: .get, path: "/api/v1/incidents/{incident}", expected: [401, 403, 200, 200]),
-        Row(method: .get, path: "/api/v1/incidents/{incident}/follow-ups", expected: [401, 403, 200, 200]),
-        Row(method: .post, path: "/api/v1/incidents/{incident}/follow-ups", body: #"{"state": "supported", "note": "solicitor"}"#, expected: [401, 403, 201, 201]),
+        // Another organisation's organiser is told an incident does not exist (404, as for an unknown id).
+        Row(method: .get, path: "/api/v1/incidents/{incident}", expected: [401, 404, 200, 200]),
+        Row(method: .get, path: "/api/v1/incidents/{incident}/follow-ups", expected: [401, 404, 200, 200]),
+        Row(method: .post, path: "/api/v1/incidents/{incident}/follow-ups", body: #"{"state": "supported", "note": "solicitor"}"#, expected: [401, 404, 201, 201]),
         Row(method: .post, path: "/api/v1/campaigns", body: #"{"name": "Housing"}"#, expected: [401, 403, 403, 201]),
         Row(method: .patch, path: "/api/v1/campaigns/{campaign}", body: #"{"name": "Kazakhstan"}"#, expected: [401, 403, 403, 200]),
         Row(method: .post, path: "/api/v1/organisations", body: #"{"name": "Socialist Alternative"}"#, expected: [401, 403, 403, 201]),

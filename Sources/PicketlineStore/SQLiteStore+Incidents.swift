@@ -30,6 +30,10 @@ extension SQLiteStore {
         let report = try report.validated()
         return try await write { db, now in
             let action = try db.action(action)
+            // A few minutes' grace for a phone's clock; an incident reported for later is a typo.
+            if let occurredAt = report.occurredAt, occurredAt > now.addingTimeInterval(300) {
+                throw PicketlineError.invalid(field: "occurred_at", reason: "is in the future (\(RFC3339.string(from: occurredAt, in: action.zone)))")
+            }
             var incident = Incident(id: 0, actionID: action.id, kind: report.kind, occurredAt: report.occurredAt ?? now,
                                     description: report.description, peopleConcerned: report.peopleConcerned,
                                     state: .open, createdAt: now, updatedAt: now)
@@ -61,15 +65,18 @@ extension SQLiteStore {
         }
     }
 
-    public func followUpIncident(_ id: Int64, state: IncidentState?, note: String?) async throws -> Incident {
-        let note = try Validation.optional(note, field: "note", maxLength: 20_000)
+    public func followUpIncident(_ id: Int64, state: IncidentState?, note given: String?) async throws -> Incident {
+        let note = try Validation.optional(given, field: "note", maxLength: 20_000)
         guard state != nil || note != nil else {
+            if given != nil { throw PicketlineError.invalid(field: "note", reason: "must not be empty") }
             throw PicketlineError.invalid(field: "state", reason: "give a new state, a note, or both")
         }
         return try await write { db, now in
             guard var incident = try Incident.fetchOne(db, key: id) else {
                 throw PicketlineError.notFound(entity: "incident", reference: String(id))
             }
+            // The state it already has, and nothing to note: nothing happened (no log entry, no event).
+            if note == nil, state == incident.state { return incident }
             if let state { incident.state = state }
             incident.updatedAt = now
             try incident.update(db)

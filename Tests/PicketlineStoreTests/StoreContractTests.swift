@@ -302,5 +302,16 @@ import PicketlineCore
         #expect(try await store.incidentUpdates(incident.id).map(\.state) == [.open, .supported, .closed])
         #expect(try await store.incidents(action: action.slug).map(\.id) == [incident.id])
         await #expect(throws: PicketlineError.self) { try await store.followUpIncident(incident.id, state: nil, note: nil) }
+        // The state it has, with nothing to note, changes nothing; an empty note is named as such.
+        _ = try await store.followUpIncident(incident.id, state: .closed, note: nil)
+        #expect(try await store.incidentUpdates(incident.id).count == 3)
+        await #expect(throws: PicketlineError.invalid(field: "note", reason: "must not be empty")) {
+            try await store.followUpIncident(incident.id, state: nil, note: " ")
+        }
+        // An incident "reported" for later is a typo.
+        await #expect(throws: PicketlineError.self) {
+            try await store.reportIncident(action: action.slug, IncidentReport(kind: .other, occurredAt: clock.now().addingTimeInterval(86_400),
+                                                                                 description: "x"))
+        }
     }
 }

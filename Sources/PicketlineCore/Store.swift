@@ -158,6 +158,8 @@ public protocol Store: Sendable {
     func updateStatement(_ reference: String, _ changes: StatementChanges) async throws -> Statement
     /// Adds a signature; a statement not `open` is a conflict.
     func sign(statement: String, _ request: SignatureRequest) async throws -> Signature
+    /// One signature, withdrawn or not.
+    func signature(_ id: Int64) async throws -> Signature
     /// Withdraws a signature (it stays in the record, marked withdrawn).
     func withdrawSignature(_ id: Int64) async throws -> Signature
     /// Signatures in signing order.

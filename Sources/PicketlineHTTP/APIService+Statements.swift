@@ -91,9 +91,17 @@ extension APIService {
                 }
                 return try ok(SignatureResource(try await store.sign(statement: String(statement.id), request)), .created)
             },
-            Route(method: .post, path: "/api/v1/signatures/{signature}/withdraw", summary: "Withdraw a signature", tag: "statements",
-                  access: .admin, success: .json(200, .reference("Signature")), errors: [409]) { input in
-                try ok(SignatureResource(try await store.withdrawSignature(try input.id("signature"))))
+            Route(method: .post, path: "/api/v1/signatures/{signature}/withdraw",
+                  summary: "Withdraw a signature (an organisation's by its organisers, anyone's by admins)", tag: "statements",
+                  access: .organiser, success: .json(200, .reference("Signature")), errors: [403, 409]) { input in
+                let signature = try await store.signature(try input.id("signature"))
+                // Organisers sign for their own organisation (above), and may take that back.
+                if !input.caller.isAdmin {
+                    guard signature.kind == .organisation, let own = input.caller.organisationID, signature.organisationID == own else {
+                        throw APIError.forbidden("organisers withdraw only their own organisation's signature; people's, an admin")
+                    }
+                }
+                return try ok(SignatureResource(try await store.withdrawSignature(signature.id)))
             },
         ]
     }

@@ -132,6 +132,15 @@ extension SQLiteStore {
         }
     }
 
+    public func signature(_ id: Int64) async throws -> Signature {
+        try await read { db in
+            guard let signature = try Signature.fetchOne(db, key: id) else {
+                throw PicketlineError.notFound(entity: "signature", reference: String(id))
+            }
+            return signature
+        }
+    }
+
     public func withdrawSignature(_ id: Int64) async throws -> Signature {
         try await write { db, now in
             guard var signature = try Signature.fetchOne(db, key: id) else {

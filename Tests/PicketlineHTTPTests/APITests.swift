@@ -247,6 +247,23 @@ import Testing
         }
     }
 
+    @Test func anOrganiserWithdrawsTheirOwnOrganisationsSignatureOnly() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        try await fixture.test { client in
+            let signed = try await client.call(.post, "/api/v1/statements/release/signatures", headers: fixture.headers(.organiser),
+                                               json: #"{"organisation": "acr"}"#)
+            let id = try #require(try object(signed.body)["id"] as? Int)
+            let other = try await client.call(.post, "/api/v1/signatures/\(id)/withdraw", headers: fixture.headers(.otherOrganiser))
+            #expect(other.status == .forbidden)
+            let own = try await client.call(.post, "/api/v1/signatures/\(id)/withdraw", headers: fixture.headers(.organiser))
+            let withdrawn = try object(own.body)["withdrawn_date"]
+            #expect(own.status == .ok && withdrawn != nil, "\(own.body)")
+            // A person's signature stays an admin's to withdraw.
+            let person = try await client.call(.post, "/api/v1/signatures/\(fixture.signature.id)/withdraw", headers: fixture.headers(.organiser))
+            #expect(person.status == .forbidden)
+        }
+    }
+
     @Test func anotherOrganisationsIncidentLooksLikeAnUnknownOne() async throws {
         let fixture = try await APIFixture.make(); defer { fixture.remove() }
         try await fixture.test { client in

@@ -130,6 +130,7 @@ struct UnusedStore: Store {
     func statements(campaign: String?) async throws -> [PicketlineCore.Statement] { fail() }
     func updateStatement(_ reference: String, _ changes: StatementChanges) async throws -> PicketlineCore.Statement { fail() }
     func sign(statement: String, _ request: SignatureRequest) async throws -> Signature { fail() }
+    func signature(_ id: Int64) async throws -> Signature { fail() }
     func withdrawSignature(_ id: Int64) async throws -> Signature { fail() }
     func signatures(statement: String, includeWithdrawn: Bool) async throws -> [Signature] { fail() }
     func reportIncident(action: String, _ report: IncidentReport) async throws -> Incident { fail() }

@@ -40,7 +40,7 @@ struct GlobalOptions: ParsableArguments {
         let configuration = try configuration()
         let store = try SQLiteStore(path: configuration.databasePath, durability: configuration.databaseDurability,
                                     reminderDefaults: configuration.scheduler.reminderDefaults, migrate: migrate,
-                                    ringsDoorbell: !keepsRunning, concurrentReads: keepsRunning)
+                                    ringsDoorbell: !keepsRunning, concurrentReads: keepsRunning, checkpointsOnCommit: keepsRunning)
         return (store, configuration)
     }
 }

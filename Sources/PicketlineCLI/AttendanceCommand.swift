@@ -108,7 +108,7 @@ struct AttendanceCommand: AsyncParsableCommand {
 
         func run(store: SQLiteStore, configuration: Configuration) async throws {
             let summary = try await store.attendanceSummary(action: action)
-            if output.json { return try Output.json(summary) }
+            if output.json { return try Output.json(SummaryView(summary: summary)) }
             Output.fields([("Accepted", String(summary.accepted)), ("Tentative", String(summary.tentative)),
                            ("Declined", String(summary.declined)), ("Needs action", String(summary.needsAction)),
                            ("Waitlisted", String(summary.waitlisted)), ("Checked in", String(summary.attended)),
@@ -158,5 +158,17 @@ struct HeadcountCommand: AsyncParsableCommand {
                 [Output.time($0.countedAt, in: target.zone), String($0.count), $0.note ?? ""]
             })
         }
+    }
+}
+
+/// A summary for `--json`, with the places left as the API gives them.
+private struct SummaryView: Encodable {
+    var summary: AttendanceSummary
+    enum Keys: String, CodingKey { case placesLeft }
+
+    func encode(to encoder: any Encoder) throws {
+        try summary.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(summary.placesLeft, forKey: .placesLeft)
     }
 }

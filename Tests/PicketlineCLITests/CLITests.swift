@@ -5,6 +5,14 @@ import Testing
 @Suite struct CLITests {
     /// A negative number given to a numeric option is read as its value and refused by the rule it
     /// breaks, not taken for an unknown option ("Missing value for '--capacity'").
+    @Test func theSummaryAsJSONGivesThePlacesLeftAsTheAPIDoes() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        _ = try cli.ok(["action", "create", "--title", "Cap", "--starts", "2026-12-20 10:00", "--capacity", "5"])
+        _ = try cli.ok(["rsvp", "cap", "--name", "A", "--email", "a@example.org", "--consent"])
+        let summary = try JSONSerialization.jsonObject(with: Data(try cli.ok(["attendance", "summary", "cap", "--json"]).utf8)) as? [String: Any]
+        #expect(summary?["places_left"] as? Int == 4 && summary?["accepted"] as? Int == 1, "\(String(describing: summary))")
+    }
+
     @Test func negativeNumbersReachTheirRule() throws {
         let cli = try BinaryRunner(); defer { cli.remove() }
         _ = try cli.ok(["demo"])

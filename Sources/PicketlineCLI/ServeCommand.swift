@@ -42,6 +42,12 @@ struct ServeCommand: AsyncParsableCommand {
             Output.error(error)
             throw ExitCode(error.exitCode)
         }
+        if let code = ListenProbe.bindError(host: configuration.http.host, port: configuration.http.port),
+           let refusal = Self.listenRefusal(errno: code, http: configuration.http) {
+            try? store.close()
+            Output.error(refusal)
+            throw ExitCode(refusal.exitCode)
+        }
         let logger = LogSetup.bootstrap(level: configuration.logLevel, format: configuration.logFormat)
         // Access lines go out in batches, at most 50 ms late; warnings and errors at once.
         LogOutput.standardError.batch(every: .milliseconds(50))
@@ -107,8 +113,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// What to tell the operator when `bind(2)` refuses the configured address; nil for other errors.
     static func listenRefusal(_ error: IOError, http: HTTPConfiguration) -> PicketlineError? {
+        listenRefusal(errno: error.errnoCode, http: http)
+    }
+
+    static func listenRefusal(errno code: Int32, http: HTTPConfiguration) -> PicketlineError? {
         let address = "\(http.host):\(http.port)"
-        switch error.errnoCode {
+        switch code {
         case EADDRINUSE:
             return .invalid(field: "http.port", reason: "\(address) is already in use (another picketline serve?); choose another with --port or http.port")
         case EACCES:
@@ -118,6 +128,29 @@ struct ServeCommand: AsyncParsableCommand {
         default:
             return nil
         }
+    }
+}
+
+/// Tries the configured address before anything starts: a port already taken (or a host that is not
+/// this machine's) is refused before the dispatcher and the scheduler start and stop again. The
+/// socket is bound as NIO binds it (SO_REUSEADDR) and closed at once; a port taken in between is
+/// still caught when serve binds.
+enum ListenProbe {
+    /// The `errno` of a refused bind, nil when the address can be had (or cannot be probed here).
+    static func bindError(host: String, port: Int) -> Int32? {
+        guard port > 0 else { return nil }  // 0: the kernel picks a free one
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &found) == 0, let first = found else { return nil }
+        defer { freeaddrinfo(found) }
+        let descriptor = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var on: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+        return bind(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 ? nil : errno
     }
 }
 

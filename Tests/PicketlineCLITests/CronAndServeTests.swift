@@ -114,6 +114,8 @@ import Testing
         #expect(taken.status == 1)
         #expect(taken.stderr.contains("error: http.port: 127.0.0.1:\(port) is already in use"), "\(taken.stderr)")
         #expect(!taken.stderr.contains("errno"), "\(taken.stderr)")
+        // Refused before anything starts: no dispatcher or scheduler started and stopped again.
+        #expect(!taken.stderr.contains("dispatcher started") && !taken.stderr.contains("scheduler started"), "\(taken.stderr)")
         let elsewhere = try cli.run(["serve", "--host", "192.0.2.1", "--port", String(port)])
         #expect(elsewhere.status == 1)
         #expect(elsewhere.stderr.contains("error: http.host: 192.0.2.1 is not an address of this machine"), "\(elsewhere.stderr)")

@@ -45,9 +45,12 @@ struct IncidentCommand: AsyncParsableCommand {
         func run(store: SQLiteStore, configuration: Configuration) async throws {
             let incidents = try await store.incidents(action: action)
             if output.json { return try Output.json(incidents) }
+            // Times in the action's zone, as every other listing shows them.
+            var zones: [Int64: TimeZone] = [:]
+            for id in Set(incidents.map(\.actionID)) { zones[id] = try await store.action(String(id)).zone }
             Output.table(["ID", "ACTION", "WHEN", "KIND", "STATE", "DESCRIPTION"], incidents.map {
-                [String($0.id), String($0.actionID), RFC3339.string(from: $0.occurredAt), $0.kind.rawValue, $0.state.rawValue,
-                 String($0.description.prefix(60))]
+                [String($0.id), String($0.actionID), Output.time($0.occurredAt, in: zones[$0.actionID] ?? .gmt), $0.kind.rawValue,
+                 $0.state.rawValue, String($0.description.prefix(60))]
             })
         }
     }
@@ -66,12 +69,13 @@ struct IncidentCommand: AsyncParsableCommand {
                 struct Detail: Encodable { var incident: Incident; var updates: [IncidentUpdate] }
                 return try Output.json(Detail(incident: incident, updates: updates))
             }
+            let zone = try await store.action(String(incident.actionID)).zone
             Output.fields([("Incident", String(incident.id)), ("Kind", incident.kind.rawValue), ("State", incident.state.rawValue),
-                           ("When", RFC3339.string(from: incident.occurredAt)), ("People", incident.peopleConcerned),
+                           ("When", Output.time(incident.occurredAt, in: zone)), ("People", incident.peopleConcerned),
                            ("Description", incident.description)])
             Output.line("\nFollow-up:")
             for update in updates {
-                Output.line("  \(RFC3339.string(from: update.createdAt))  \(update.state.rawValue)  \(update.note ?? "")")
+                Output.line("  \(Output.time(update.createdAt, in: zone))  \(update.state.rawValue)  \(update.note ?? "")")
             }
         }
     }

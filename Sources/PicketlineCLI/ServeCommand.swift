@@ -42,8 +42,10 @@ struct ServeCommand: AsyncParsableCommand {
             Output.error(error)
             throw ExitCode(error.exitCode)
         }
+        // A host that is not this machine's is left to NIO's own bind: a name such as localhost may
+        // resolve first to an address family the probe has and NIO does not use.
         if let code = ListenProbe.bindError(host: configuration.http.host, port: configuration.http.port),
-           let refusal = Self.listenRefusal(errno: code, http: configuration.http) {
+           code == EADDRINUSE || code == EACCES, let refusal = Self.listenRefusal(errno: code, http: configuration.http) {
             try? store.close()
             Output.error(refusal)
             throw ExitCode(refusal.exitCode)
@@ -131,8 +133,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Tries the configured address before anything starts: a port already taken (or a host that is not
-/// this machine's) is refused before the dispatcher and the scheduler start and stop again. The
+/// Tries the configured address before anything starts: a port already taken (or one that needs
+/// privileges) is refused before the dispatcher and the scheduler start and stop again. The
 /// socket is bound as NIO binds it (SO_REUSEADDR) and closed at once; a port taken in between is
 /// still caught when serve binds.
 enum ListenProbe {

@@ -38,12 +38,11 @@ extension Configuration {
 
     /// Why a subscription may not use `url`, with what to do about it; nil when it may.
     func webhookURLRefusal(_ url: String) async -> String? {
+        // The URL itself is wrong: the allow-list would not help, so it is not offered.
+        if let problem = AddressGuard.urlProblem(url) { return "\(url) is refused: \(problem)" }
         switch await AddressGuard(allowList: webhooks.allowCIDRs).checkResolving(url: url) {
         case .allowed:
             return nil
-        case .refused(let reason) where reason.hasPrefix("invalid URL") || reason.contains("http(s)"):
-            // The URL itself is wrong: the allow-list would not help, so it is not offered.
-            return "\(url) is refused: \(reason)"
         case .refused(let reason):
             return "\(url) is refused: \(reason). Webhooks may only reach public addresses; to allow a private or "
                 + "local block, add it to webhooks.allow_cidrs (PICKETLINE_WEBHOOKS_ALLOW_CIDRS)"

@@ -117,6 +117,13 @@ public struct AddressGuard: Sendable {
 
     // MARK: - URL parsing
 
+    /// Why `url` itself cannot be used (malformed, or a scheme other than http and https), before
+    /// any address is looked at; nil when it parses. No allow-list helps with these.
+    public static func urlProblem(_ url: String) -> String? {
+        if case .failure(let problem) = target(of: url) { return problem.message }
+        return nil
+    }
+
     static func target(of url: String) -> Result<Target, URLProblem> {
         if let problem = CurlGlobal.problem { return .failure(URLProblem(message: problem)) }
         guard let handle = pl_url() else { return .failure(URLProblem(message: "could not parse URL")) }

@@ -144,3 +144,13 @@ enum DeliveryRows {
         "(" + repeatElement("?", count: max(1, count)).joined(separator: ",") + ")"
     }
 }
+
+extension DeliveryRows.Scope {
+    /// A subscription's scope; `startsAfterEvent` overrides its own (0 for a replay, which may
+    /// send an event older than the subscription).
+    init(_ subscription: WebhookSubscription, startsAfterEvent: Int64? = nil) {
+        self.init(id: subscription.id, state: subscription.state, startsAfterEvent: startsAfterEvent ?? subscription.startsAfterEvent,
+                  eventTypesText: "", eventTypes: subscription.eventTypes, campaignID: subscription.campaignID,
+                  organisationID: subscription.organisationID)
+    }
+}

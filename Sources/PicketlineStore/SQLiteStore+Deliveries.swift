@@ -290,10 +290,7 @@ extension SQLiteStore {
             // A first send may be of an event older than the subscription (what replay is for),
             // but keeps to its filters: the event types, campaign and organisation it was made
             // with decide what it receives, personal data included.
-            let scope = DeliveryRows.Scope(id: subscription.id, state: subscription.state, startsAfterEvent: 0, eventTypesText: "",
-                                           eventTypes: subscription.eventTypes, campaignID: subscription.campaignID,
-                                           organisationID: subscription.organisationID)
-            guard try db.wants(scope, event) else {
+            guard try db.wants(DeliveryRows.Scope(subscription, startsAfterEvent: 0), event) else {
                 throw PicketlineError.conflict(
                     field: "subscription",
                     reason: "webhook \(id) does not take this \(event.type) event (its event types, campaign or organisation leave it out)")
@@ -464,10 +461,7 @@ extension Database {
     /// Whether an event is for this subscription: written after it was made, a wanted type, and
     /// within its campaign or organisation filter.
     func wants(_ subscription: WebhookSubscription, _ event: OutboxEvent) throws -> Bool {
-        try wants(DeliveryRows.Scope(
-            id: subscription.id, state: subscription.state, startsAfterEvent: subscription.startsAfterEvent, eventTypesText: "",
-            eventTypes: subscription.eventTypes, campaignID: subscription.campaignID, organisationID: subscription.organisationID),
-            event)
+        try wants(DeliveryRows.Scope(subscription), event)
     }
 
     /// As above, on the fields that decide it; `typeWanted` when the patterns were already matched.

@@ -36,8 +36,9 @@ struct GlobalOptions: ParsableArguments {
     /// `schedule run`) hears of it at once, so a call-out sent from here goes out at once. A command
     /// that `keepsRunning` watches the doorbell instead (ringing it would wake itself) and reads on
     /// connections beside its writer, as `serve` does.
-    func openStore(keepsRunning: Bool = false, migrate: Bool = true) throws -> (SQLiteStore, Configuration) {
-        let configuration = try configuration()
+    func openStore(keepsRunning: Bool = false, migrate: Bool = true, configuration given: Configuration? = nil) throws
+        -> (SQLiteStore, Configuration) {
+        let configuration = try given ?? configuration()
         let store = try SQLiteStore(path: configuration.databasePath, durability: configuration.databaseDurability,
                                     reminderDefaults: configuration.scheduler.reminderDefaults, migrate: migrate,
                                     ringsDoorbell: !keepsRunning, concurrentReads: keepsRunning, checkpointsOnCommit: keepsRunning)
@@ -69,15 +70,17 @@ extension StoreCommand {
 
     mutating func run() async throws {
         do {
+            var checked: Configuration?
             if needsExistingDatabase {
-                let path = try global.configuration().databasePath
-                guard FileManager.default.fileExists(atPath: path) else {
+                let configuration = try global.configuration()
+                guard FileManager.default.fileExists(atPath: configuration.databasePath) else {
                     throw PicketlineError.invalid(field: "database", reason: """
-                        there is no database at \(path); give the one to use with --database or PICKETLINE_DATABASE_PATH
+                        there is no database at \(configuration.databasePath); give the one to use with --database or PICKETLINE_DATABASE_PATH
                         """)
                 }
+                checked = configuration
             }
-            let (store, configuration) = try global.openStore(keepsRunning: keepsRunning, migrate: migratesDatabase)
+            let (store, configuration) = try global.openStore(keepsRunning: keepsRunning, migrate: migratesDatabase, configuration: checked)
             try await run(store: store, configuration: configuration)
             try? store.close()
         } catch let error as PicketlineError {

@@ -33,7 +33,7 @@ extension SQLiteStore {
             throw PicketlineError.invalid(field: "file", reason: "\(destination) is the database itself; give another file")
         }
         // Its journal, shared memory and doorbell belong to it: replacing one loses or corrupts data.
-        if ["-wal", "-shm", "-journal", "-wake"].contains(where: { target.path == live + $0 }) {
+        if Self.companionSuffixes.contains(where: { target.path == live + $0 }) {
             throw PicketlineError.invalid(field: "file", reason: "\(destination) belongs to the database itself; give another file")
         }
         // The same files under another name (a hard link): the same inode on the same device.
@@ -41,7 +41,7 @@ extension SQLiteStore {
             if file == Self.fileIdentity(live) {
                 throw PicketlineError.invalid(field: "file", reason: "\(destination) is the database itself (a link to it); give another file")
             }
-            if ["-wal", "-shm", "-journal", "-wake"].contains(where: { Self.fileIdentity(live + $0) == file }) {
+            if Self.companionSuffixes.contains(where: { Self.fileIdentity(live + $0) == file }) {
                 throw PicketlineError.invalid(field: "file", reason: "\(destination) belongs to the database itself (a link to it); give another file")
             }
         }
@@ -81,6 +81,9 @@ extension SQLiteStore {
         }
         return try Self.summary(ofFile: destination)
     }
+
+    /// The files beside a database that belong to it: its journal, shared memory and doorbell.
+    static let companionSuffixes = ["-wal", "-shm", "-journal", "-wake"]
 
     /// The device and inode of the file at `path`, nil when there is none.
     static func fileIdentity(_ path: String) -> [UInt64]? {

@@ -22,8 +22,13 @@ struct SignaturePayload: Encodable {
         var withdrawnAt: Date?
     }
 
+    /// Whether the signatory's name is public: an organisation's always, a person's on a public statement.
+    static func namesPublicly(_ signature: Signature, statementVisibility: Visibility) -> Bool {
+        signature.kind == .organisation || statementVisibility == .public
+    }
+
     init(_ signature: Signature, statementVisibility: Visibility) {
-        let named = signature.kind == .organisation || statementVisibility == .public
+        let named = Self.namesPublicly(signature, statementVisibility: statementVisibility)
         self.signature = PublicSignature(id: signature.id, kind: signature.kind, organisationID: signature.organisationID,
                                          name: named ? signature.name : nil, affiliation: named ? signature.affiliation : nil,
                                          signedAt: signature.signedAt, withdrawnAt: signature.withdrawnAt)
@@ -39,7 +44,7 @@ struct SignaturePersonalData: Encodable {
 
     /// Nil when there is nothing personal to send.
     init?(_ signature: Signature, statementVisibility: Visibility) {
-        let hidden = signature.kind == .person && statementVisibility == .private
+        let hidden = !SignaturePayload.namesPublicly(signature, statementVisibility: statementVisibility)
         name = hidden ? signature.name : nil
         affiliation = hidden ? signature.affiliation : nil
         email = signature.email

@@ -73,11 +73,15 @@ struct PayloadFormatTests {
         #expect(!text.contains("<!channel>"))
     }
 
+    /// A reminder event's data with the keys the store writes (ReminderPayload): kind, offset, offset_seconds.
+    private func reminder(kind: String, offset: String, seconds: Int) -> JSONValue {
+        .object(["action": action(), "reminder": .object([
+            "kind": .string(kind), "offset": .string(offset), "offset_seconds": .integer(seconds)])])
+    }
+
     @Test("discord: reminder text, no mentions allowed")
     func discordReminder() throws {
-        // The keys the store writes (ReminderPayload): kind, offset, offset_seconds.
-        let data: JSONValue = .object(["action": action(), "reminder": .object([
-            "kind": .string("before_start"), "offset": .string("24h before"), "offset_seconds": .integer(86_400)])])
+        let data = reminder(kind: "before_start", offset: "24h before", seconds: 86_400)
         let object = try parse(PayloadFormat.discord.render(eventType: "reminder.due", timestamp: timestamp, data: data))
         let content = try #require(object["content"] as? String)
         #expect(content == """
@@ -90,8 +94,7 @@ struct PayloadFormatTests {
 
     @Test("slack: a report-back after the end says the action ended, not that it is coming up")
     func slackReportBack() throws {
-        let data: JSONValue = .object(["action": action(), "reminder": .object([
-            "kind": .string("after_end"), "offset": .string("2h after"), "offset_seconds": .integer(7_200)])])
+        let data = reminder(kind: "after_end", offset: "2h after", seconds: 7_200)
         let object = try parse(PayloadFormat.slack.render(eventType: "reminder.due", timestamp: timestamp, data: data))
         let text = try #require(object["text"] as? String)
         #expect(text.hasPrefix("⏰ Report-back: Picket of the Kazakhstan Embassy ended 2 hours ago (Sat 8 Jan 2022 12:00 GMT"), "\(text)")

@@ -15,6 +15,7 @@ final class GroupCommit: @unchecked Sendable {
     private let queue = DispatchQueue(label: "picketline.group-commit")
     private let database: any DatabaseWriter
     private let maximumBatch: Int
+    private let timings: WriteTimings?
 
     struct Job {
         /// Runs the write inside the shared transaction, keeping its outcome; false when it failed
@@ -22,6 +23,8 @@ final class GroupCommit: @unchecked Sendable {
         let run: (Database) -> Bool
         /// Answers the caller: nil once the transaction committed, or the commit's error.
         let finish: ((any Error)?) -> Void
+        /// When the write was queued (`DispatchTime`'s monotonic nanoseconds), for `WriteTimings`.
+        let queued: UInt64
     }
 
     /// At most `maximumBatch` writes share a transaction. Without a bound, a burst of requests
@@ -30,9 +33,10 @@ final class GroupCommit: @unchecked Sendable {
     /// threads serving HTTP then wait while that commit finishes. With 16, the first commits of a
     /// burst are answered while the rest are still being read, for a few more fsyncs (the
     /// README's benchmark notes give the measurements).
-    init(database: any DatabaseWriter, maximumBatch: Int = 16) {
+    init(database: any DatabaseWriter, maximumBatch: Int = 16, timings: WriteTimings? = nil) {
         self.database = database
         self.maximumBatch = maximumBatch
+        self.timings = timings
     }
 
     /// Runs `body` in a shared IMMEDIATE transaction and returns its result after the commit.
@@ -87,7 +91,8 @@ final class GroupCommit: @unchecked Sendable {
                     } else {
                         continuation.resume(with: outcome.result ?? .failure(CancellationError()))
                     }
-                })
+                },
+                queued: timings == nil ? 0 : DispatchTime.now().uptimeNanoseconds)
             let start: Bool = lock.withLock {
                 pending.append(job)
                 if draining { return false }
@@ -111,6 +116,7 @@ final class GroupCommit: @unchecked Sendable {
             }
             if batch.isEmpty { return }
             var taken = batch
+            var committing: UInt64 = 0, committed: UInt64 = 0
             do {
                 try database.writeWithoutTransaction { db in
                     // BEGIN and COMMIT are prepared once: GRDB's `inTransaction` compiles both
@@ -134,7 +140,10 @@ final class GroupCommit: @unchecked Sendable {
                             }
                             taken += next
                         }
-                        try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+                        let commit = try db.cachedStatement(sql: "COMMIT TRANSACTION")
+                        if timings != nil { committing = DispatchTime.now().uptimeNanoseconds }
+                        try commit.execute()
+                        if timings != nil { committed = DispatchTime.now().uptimeNanoseconds }
                     } catch {
                         // A failed COMMIT (SQLITE_BUSY, a full disk) leaves the transaction open:
                         // it is rolled back, and nothing of it stays.
@@ -143,10 +152,33 @@ final class GroupCommit: @unchecked Sendable {
                     }
                 }
                 for job in taken { job.finish(nil) }
+                if let timings {
+                    // Recorded after the answers, so that recording delays none of them.
+                    timings.committed(taken.count, committed &- committing)
+                    for job in taken { timings.answered(committed &- job.queued) }
+                }
             } catch {
                 for job in taken { job.finish(error) }
             }
         }
+    }
+}
+
+/// What the writer reports of its work, for `serve`'s `/metrics`: how long commits take (the
+/// disk's part) and how long a write waits for its answer (what a caller, an RSVP say, sees).
+/// Called on the writer's thread after each successful commit; keep it cheap.
+public struct WriteTimings: Sendable {
+    /// A transaction of `writes` writes committed; its COMMIT (the WAL's frames, the fsync, and a
+    /// checkpoint when one was due) took `nanoseconds`.
+    public var committed: @Sendable (_ writes: Int, _ nanoseconds: UInt64) -> Void
+    /// A write was committed `nanoseconds` after it was queued: its wait for the writer, its
+    /// transaction and the commit.
+    public var answered: @Sendable (_ nanoseconds: UInt64) -> Void
+
+    public init(committed: @escaping @Sendable (_ writes: Int, _ nanoseconds: UInt64) -> Void,
+                answered: @escaping @Sendable (_ nanoseconds: UInt64) -> Void) {
+        self.committed = committed
+        self.answered = answered
     }
 }
 

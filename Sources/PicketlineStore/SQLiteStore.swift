@@ -33,9 +33,12 @@ public final class SQLiteStore: Store {
     /// Without (a command that runs and exits), one connection does everything: no pool set-up
     /// (GRDB's WAL check stats the WAL through Foundation) and no second connection, with its
     /// schema parse, for the command's first read.
+    ///
+    /// `writeTimings` hears of every commit of the shared writer (`serve`'s `/metrics`).
     public init(path: String, durability: Durability = .full, clock: any WallClock = SystemClock(),
                 reminderDefaults: [ReminderOffset] = ReminderOffset.standard, migrate: Bool = true,
-                ringsDoorbell: Bool = false, concurrentReads: Bool = true, checkpointsOnCommit: Bool = true) throws {
+                ringsDoorbell: Bool = false, concurrentReads: Bool = true, checkpointsOnCommit: Bool = true,
+                writeTimings: WriteTimings? = nil) throws {
         var configuration = Configuration()
         configuration.busyMode = .callback(BusyWait.callback(timeout: 10))
         configuration.foreignKeysEnabled = true
@@ -74,7 +77,7 @@ public final class SQLiteStore: Store {
         self.path = path
         self.ringsDoorbell = ringsDoorbell
         self.clock = clock
-        groupCommit = GroupCommit(database: database)
+        groupCommit = GroupCommit(database: database, timings: writeTimings)
         changes = ChangeWatch(path: path)
         self.reminderDefaults = reminderDefaults
         if migrate { try self.migrate() }

@@ -81,6 +81,12 @@ import Testing
         let gauges = PrometheusText.parse(httpGet(port: port, path: "/metrics")?.body ?? "")
         #expect(gauges.first { $0.name == "picketline_webhook_deliveries_pending" }?.value == 0)
         #expect(gauges.first { $0.name == "picketline_outbox_backlog_events" } != nil)
+        // The writer's commits (the delivery's attempt among them): how long, and how many writes each.
+        let commits = try #require(gauges.first { $0.name == "picketline_database_commit_seconds_count" }?.value)
+        let writes = gauges.first { $0.name == "picketline_database_writes_per_commit_sum" }?.value
+        #expect(commits >= 1)
+        #expect(writes != nil && writes == gauges.first { $0.name == "picketline_database_write_seconds_count" }?.value)
+        #expect(gauges.contains { $0.name == "picketline_database_commit_seconds_bucket" && $0.labels["le"] == "0.001" })
         #expect(receiver.requests.contains { $0.path == "/ok" && $0.text.contains("All out!") })
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()

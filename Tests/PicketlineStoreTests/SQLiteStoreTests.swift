@@ -397,11 +397,11 @@ import PicketlineCore
         let commit: GroupCommit
         let ledger = Ledger()
 
-        init(maximumBatch: Int) async throws {
+        init(maximumBatch: Int, timings: WriteTimings? = nil) async throws {
             directory = try StoreFixture.temporaryDirectory("burst")
             pool = try DatabasePool(path: directory.appendingPathComponent("burst.sqlite").path)
             try await pool.write { db in try db.execute(sql: "CREATE TABLE t (x INTEGER)") }
-            commit = GroupCommit(database: pool, maximumBatch: maximumBatch)
+            commit = GroupCommit(database: pool, maximumBatch: maximumBatch, timings: timings)
         }
 
         func remove() { try? FileManager.default.removeItem(at: directory) }
@@ -453,6 +453,33 @@ import PicketlineCore
         func rows() async throws -> [Int] {
             try await pool.read { db in try Int.fetchAll(db, sql: "SELECT x FROM t ORDER BY x") }
         }
+    }
+
+    @Test func writeTimingsHearOfEveryCommitAndEveryWrite() async throws {
+        final class Heard: @unchecked Sendable {
+            let lock = NSLock()
+            var commits: [(writes: Int, nanoseconds: UInt64)] = []
+            var answers: [UInt64] = []
+        }
+        let heard = Heard()
+        let timings = WriteTimings(
+            committed: { writes, nanoseconds in heard.lock.withLock { heard.commits.append((writes, nanoseconds)) } },
+            answered: { nanoseconds in heard.lock.withLock { heard.answers.append(nanoseconds) } })
+        let writer = try await Writer(maximumBatch: 4, timings: timings); defer { writer.remove() }
+        // One write of the burst fails: it is undone alone, and still answered after the commit.
+        let result = await writer.burst((0..<20).map { x in
+            { if x == 7 { try await writer.commit.write { _ in throw Refused() } } else { try await writer.insert(x) } }
+        })
+        #expect(result.held && result.outcomes.filter { !$0 }.count == 1)
+        let (commits, answers) = heard.lock.withLock { (heard.commits, heard.answers) }
+        // The same transactions as the ledger saw, and an answer for each of the 21 writes.
+        #expect(commits.map(\.writes) == [4, 4, 4, 4, 4, 1])
+        #expect(answers.count == 21)
+        #expect(commits.allSatisfy { $0.nanoseconds > 0 })
+        // A write's wait holds its transaction's commit: no answer is shorter than the fastest commit.
+        #expect(answers.min()! >= commits.map(\.nanoseconds).min()!)
+        // The burst was queued before the first commit, so its last write waited through all six.
+        #expect(answers.max()! >= commits.map(\.nanoseconds).reduce(0, +))
     }
 
     @Test func aBurstOfWritesIsCommittedAtMostMaximumBatchAtATime() async throws {

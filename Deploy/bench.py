@@ -97,6 +97,30 @@ def wrk(url, script=None, connections=32):
             "retransmitted": retransmitted}
 
 
+def writer_histograms(port):
+    """serve's writer histograms from /metrics: {name: [(upper bound in s, cumulative count)]}."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    found = {}
+    for name, bound, count in re.findall(r'^(picketline_database_(?:commit|write)_seconds)_bucket\{le="([^"]+)"\} (\S+)$', text, re.M):
+        found.setdefault(name, []).append((float(bound), float(count)))
+    return found
+
+
+def writer_round(before, after):
+    """What serve's writer did during one round, from its histograms before and after: commits,
+    commits over 20 ms, the slowest commit's bucket, and the bucket that holds the 99th percentile
+    of the writes' waits (queued → committed), which the RSVP's p99 contains."""
+    def delta(name):
+        return [(bound, count - dict(before[name])[bound]) for bound, count in after[name]]
+    def upper(buckets, count):
+        return next((bound for bound, cumulative in buckets if cumulative >= count), float("inf"))
+    commits, writes = delta("picketline_database_commit_seconds"), delta("picketline_database_write_seconds")
+    total = commits[-1][1]
+    return {"commits": total, "slow_commits": total - dict(commits)[0.02], "slowest_commit_ms": upper(commits, total) * 1000,
+            "write_p99_ms": upper(writes, writes[-1][1] * 0.99) * 1000}
+
+
 def tcp_retransmissions():
     """The machine's count of TCP segments retransmitted (RetransSegs in /proc/net/snmp)."""
     with open("/proc/net/snmp") as snmp:
@@ -196,8 +220,10 @@ def http_benchmarks(work):
             gets.append(wrk(f"http://127.0.0.1:{port}/api/v1/actions"))
         for index in range(ROUNDS):
             bare_posts.append(wrk(f"http://127.0.0.1:{bare_port}/bare/rsvp", lua(work, "/bare/rsvp", f"bare{index}")))
+            before = writer_histograms(port)
             posts.append(wrk(f"http://127.0.0.1:{port}/api/v1/actions/bench/attendances",
                              lua(work, "/api/v1/actions/bench/attendances", f"r{index}")))
+            posts[-1]["writer"] = writer_round(before, writer_histograms(port))
         # An organiser's command beside a serve busy with RSVPs: it must get the write lock in
         # between serve's group commits (see BusyWait.swift).
         idle_admin = admin_writes(work, "idle", 5)
@@ -238,6 +264,11 @@ def http_benchmarks(work):
         " ".join(f"{p['p99_ms']:.1f}" for p in bare_posts), "", "(record)", True)
     row("  per round: CPU stolen by the host / waiting for the disk", " ".join(f"{p['steal']:.0%}/{p['iowait']:.0%}" for p in posts),
         " ".join(f"{p['steal']:.0%}/{p['iowait']:.0%}" for p in bare_posts), "", "(record)", True)
+    def bound(ms):
+        return "≤" + (f"{ms:g}" if ms != float("inf") else "∞")
+    row("  per round: serve's writer, commits over 20 ms / slowest commit / writes' wait p99 (ms)",
+        " ".join(f"{p['writer']['slow_commits']:.0f}/{bound(p['writer']['slowest_commit_ms'])}/{bound(p['writer']['write_p99_ms'])}"
+                 for p in posts), "", "", "(record)", True)
     row("  per round: TCP segments retransmitted", " ".join(str(p["retransmitted"]) for p in posts),
         " ".join(str(p["retransmitted"]) for p in bare_posts), "", "(record)", True)
     row("RSVPs durable (rows ≥ 201s, synchronous=FULL)", f"{summary['accepted']} rows", f"{answered_201} × 201", "",

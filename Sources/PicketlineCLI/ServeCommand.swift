@@ -123,22 +123,26 @@ struct ServeCommand: AsyncParsableCommand {
                                 .milliseconds(500), .seconds(1), .milliseconds(2500)]
         factory.durationHistogramBuckets["picketline_database_commit_seconds"] = fine
         factory.durationHistogramBuckets["picketline_database_write_seconds"] = fine
+        factory.durationHistogramBuckets["picketline_database_checkpoint_seconds"] = fine
         factory.valueHistogramBuckets["picketline_database_writes_per_commit"] = [1, 2, 4, 8, 16, 32]
         return factory
     }
 
-    /// The writer's commits for `/metrics`: how long the disk takes (commit), how long a write
-    /// waits for its answer (write) and how many writes share a commit (group commit at work).
+    /// The writer's commits for `/metrics`: how long the disk takes (commit, and checkpoint when a
+    /// commit copies the WAL back), how long a write waits for its answer (write) and how many
+    /// writes share a commit (group commit at work).
     static func writeTimings() -> WriteTimings {
         let commit = Timer(label: "picketline_database_commit_seconds")
         let write = Timer(label: "picketline_database_write_seconds")
         let batch = Recorder(label: "picketline_database_writes_per_commit", aggregate: true)
+        let checkpoint = Timer(label: "picketline_database_checkpoint_seconds")
         return WriteTimings(
             committed: { writes, nanoseconds in
                 commit.recordNanoseconds(Int64(clamping: nanoseconds))
                 batch.record(writes)
             },
-            answered: { nanoseconds in write.recordNanoseconds(Int64(clamping: nanoseconds)) })
+            answered: { nanoseconds in write.recordNanoseconds(Int64(clamping: nanoseconds)) },
+            checkpointed: { nanoseconds in checkpoint.recordNanoseconds(Int64(clamping: nanoseconds)) })
     }
 
     /// What to tell the operator when `bind(2)` refuses the configured address; nil for other errors.

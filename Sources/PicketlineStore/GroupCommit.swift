@@ -37,6 +37,17 @@ final class GroupCommit: @unchecked Sendable {
         self.database = database
         self.maximumBatch = maximumBatch
         self.timings = timings
+        checkpoints = timings.map { timings in TimedCheckpoints(checkpointed: timings.checkpointed) }
+    }
+
+    /// With `WriteTimings`, the checkpoints inside commits are timed apart (see `TimedCheckpoints`).
+    private let checkpoints: TimedCheckpoints?
+
+    /// Takes over SQLite's automatic checkpoint on the writer's connection, to time it. Only for a
+    /// connection that checkpoints on commit (SQLite's default), and only with `WriteTimings`.
+    func timeCheckpoints() throws {
+        guard let checkpoints else { return }
+        try database.writeWithoutTransaction { db in checkpoints.install(on: db) }
     }
 
     /// Runs `body` in a shared IMMEDIATE transaction and returns its result after the commit.
@@ -116,7 +127,7 @@ final class GroupCommit: @unchecked Sendable {
             }
             if batch.isEmpty { return }
             var taken = batch
-            var committing: UInt64 = 0, committed: UInt64 = 0
+            var committing: UInt64 = 0, committed: UInt64 = 0, checkpointing: UInt64 = 0
             do {
                 try database.writeWithoutTransaction { db in
                     // BEGIN and COMMIT are prepared once: GRDB's `inTransaction` compiles both
@@ -143,7 +154,10 @@ final class GroupCommit: @unchecked Sendable {
                         let commit = try db.cachedStatement(sql: "COMMIT TRANSACTION")
                         if timings != nil { committing = DispatchTime.now().uptimeNanoseconds }
                         try commit.execute()
-                        if timings != nil { committed = DispatchTime.now().uptimeNanoseconds }
+                        if timings != nil {
+                            committed = DispatchTime.now().uptimeNanoseconds
+                            checkpointing = checkpoints?.take() ?? 0
+                        }
                     } catch {
                         // A failed COMMIT (SQLITE_BUSY, a full disk) leaves the transaction open:
                         // it is rolled back, and nothing of it stays.
@@ -154,7 +168,8 @@ final class GroupCommit: @unchecked Sendable {
                 for job in taken { job.finish(nil) }
                 if let timings {
                     // Recorded after the answers, so that recording delays none of them.
-                    timings.committed(taken.count, committed &- committing)
+                    // The commit's own time: a checkpoint inside it is reported on its own.
+                    timings.committed(taken.count, (committed &- committing) &- min(checkpointing, committed &- committing))
                     for job in taken { timings.answered(committed &- job.queued) }
                 }
             } catch {
@@ -168,17 +183,22 @@ final class GroupCommit: @unchecked Sendable {
 /// disk's part) and how long a write waits for its answer (what a caller, an RSVP say, sees).
 /// Called on the writer's thread after each successful commit; keep it cheap.
 public struct WriteTimings: Sendable {
-    /// A transaction of `writes` writes committed; its COMMIT (the WAL's frames, the fsync, and a
-    /// checkpoint when one was due) took `nanoseconds`.
+    /// A transaction of `writes` writes committed; its COMMIT (the WAL's frames and the fsync,
+    /// without a checkpoint that ran inside it) took `nanoseconds`.
     public var committed: @Sendable (_ writes: Int, _ nanoseconds: UInt64) -> Void
     /// A write was committed `nanoseconds` after it was queued: its wait for the writer, its
-    /// transaction and the commit.
+    /// transaction and the commit (a checkpoint inside it included).
     public var answered: @Sendable (_ nanoseconds: UInt64) -> Void
+    /// A commit that left the WAL at 1,000 pages or more checkpointed it (copied its pages into the
+    /// database file and synced that) in `nanoseconds`, before its writes were answered.
+    public var checkpointed: @Sendable (_ nanoseconds: UInt64) -> Void
 
     public init(committed: @escaping @Sendable (_ writes: Int, _ nanoseconds: UInt64) -> Void,
-                answered: @escaping @Sendable (_ nanoseconds: UInt64) -> Void) {
+                answered: @escaping @Sendable (_ nanoseconds: UInt64) -> Void,
+                checkpointed: @escaping @Sendable (_ nanoseconds: UInt64) -> Void = { _ in }) {
         self.committed = committed
         self.answered = answered
+        self.checkpointed = checkpointed
     }
 }
 

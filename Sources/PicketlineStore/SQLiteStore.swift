@@ -78,6 +78,7 @@ public final class SQLiteStore: Store {
         self.ringsDoorbell = ringsDoorbell
         self.clock = clock
         groupCommit = GroupCommit(database: database, timings: writeTimings)
+        if checkpointsOnCommit { try groupCommit.timeCheckpoints() }
         changes = ChangeWatch(path: path)
         self.reminderDefaults = reminderDefaults
         if migrate { try self.migrate() }

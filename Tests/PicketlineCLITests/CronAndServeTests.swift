@@ -87,6 +87,7 @@ import Testing
         #expect(commits >= 1)
         #expect(writes != nil && writes == gauges.first { $0.name == "picketline_database_write_seconds_count" }?.value)
         #expect(gauges.contains { $0.name == "picketline_database_commit_seconds_bucket" && $0.labels["le"] == "0.001" })
+        #expect(gauges.contains { $0.name == "picketline_database_checkpoint_seconds_count" })
         #expect(receiver.requests.contains { $0.path == "/ok" && $0.text.contains("All out!") })
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()

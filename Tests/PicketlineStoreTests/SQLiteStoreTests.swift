@@ -482,6 +482,30 @@ import PicketlineCore
         #expect(answers.max()! >= commits.map(\.nanoseconds).reduce(0, +))
     }
 
+    @Test func checkpointsAreStillRunAsSQLiteRunsThemAndTimedApart() async throws {
+        final class Heard: @unchecked Sendable {
+            let lock = NSLock()
+            var checkpoints: [UInt64] = []
+        }
+        let heard = Heard()
+        let timings = WriteTimings(committed: { _, _ in }, answered: { _ in },
+                                   checkpointed: { nanoseconds in heard.lock.withLock { heard.checkpoints.append(nanoseconds) } })
+        let writer = try await Writer(maximumBatch: 4, timings: timings); defer { writer.remove() }
+        try writer.commit.timeCheckpoints()
+        let file = writer.directory.appendingPathComponent("burst.sqlite").path
+        let size = { (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0 }
+        // Small commits stay in the WAL: the database file keeps its size.
+        let before = size()
+        for x in 0..<10 { try await writer.insert(x) }
+        #expect(heard.lock.withLock { heard.checkpoints.isEmpty })
+        #expect(size() == before)
+        // A commit that leaves 1,000 pages or more in the WAL copies them into the database file
+        // before it returns, as SQLite's automatic checkpoint does, and the time is reported.
+        try await writer.commit.write { db in try db.execute(sql: "INSERT INTO t VALUES (zeroblob(5000000))") }
+        #expect(heard.lock.withLock { heard.checkpoints.count } == 1)
+        #expect(size() > 5_000_000)
+    }
+
     @Test func aBurstOfWritesIsCommittedAtMostMaximumBatchAtATime() async throws {
         for (bound, sizes) in [(4, [4, 4, 4, 4, 4, 1]), (256, [21])] {
             let writer = try await Writer(maximumBatch: bound); defer { writer.remove() }

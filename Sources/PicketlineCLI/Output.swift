@@ -43,13 +43,9 @@ enum Output {
         for row in rows { print(render(row)) }
     }
 
-    /// "Sat 8 Jan 2022 12:00 GMT" in the given zone.
+    /// "Sat 8 Jan 2022 12:00 GMT" in the given zone, as chat posts write it (`LocalTime`).
     static func time(_ date: Date, in zone: TimeZone) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = zone
-        formatter.dateFormat = "EEE d MMM yyyy HH:mm zzz"
-        return formatter.string(from: date)
+        LocalTime.string(date, in: zone)
     }
 
     /// Key/value lines for a show command.

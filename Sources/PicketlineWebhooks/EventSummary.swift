@@ -90,11 +90,7 @@ public struct EventSummary: Sendable, Hashable {
     /// Formats an RFC 3339 time in the action's time zone; returns the input unchanged if it does not parse.
     static func formatStart(_ rfc3339: String, timeZone identifier: String?) -> String {
         guard let date = RFC3339.date(from: rfc3339) else { return rfc3339 }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = identifier.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
-        formatter.dateFormat = "EEE d MMM yyyy HH:mm zzz"
-        return formatter.string(from: date)
+        return LocalTime.string(date, in: identifier.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!)
     }
 
     /// 1440 → "24 hours", 90 → "1 hour 30 minutes", 2880 → "2 days".

@@ -56,3 +56,19 @@ func malformedTimesAreRejected(_ text: String) {
         #expect(civil.epochSeconds == seconds)
     }
 }
+
+/// One way of writing a time for people, in the CLI and in chat posts: the zone's everyday name
+/// where English has one (British first, then American), else its offset.
+@Test(arguments: [
+    ("Europe/London", 1_641_643_200.0, "Sat 8 Jan 2022 12:00 GMT"),
+    ("Europe/London", 1_657_278_000, "Fri 8 Jul 2022 12:00 BST"),
+    ("Europe/Berlin", 1_657_278_000, "Fri 8 Jul 2022 13:00 CEST"),
+    ("America/New_York", 1_641_643_200, "Sat 8 Jan 2022 07:00 EST"),
+    ("America/New_York", 1_657_278_000, "Fri 8 Jul 2022 07:00 EDT"),
+    ("Asia/Almaty", 1_641_643_200, "Sat 8 Jan 2022 18:00 GMT+6"),
+    ("UTC", 1_664_625_600, "Sat 1 Oct 2022 12:00 UTC"),
+])
+func localTimesNameTheZoneAsPeopleDo(zone: String, epoch: Double, expected: String) throws {
+    let text = LocalTime.string(Date(timeIntervalSince1970: epoch), in: try #require(TimeZone(identifier: zone)))
+    #expect(text == expected)
+}

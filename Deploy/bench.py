@@ -87,6 +87,7 @@ def wrk(url, script=None, connections=32):
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     slowest = re.search(r"Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)", output)
     elapsed = sum(after) - sum(before)
+    histogram = re.search(r"histogram_samples=(\d+) latency_sum_s=([\d.]+)", output)
     return {"rate": rate, "total": total, "non2xx": int(non2xx.group(1)) if non2xx else 0,
             "p99_ms": float(p99.group(1)) * scale[p99.group(2)], "max_ms": float(slowest.group(1)) * scale[slowest.group(2)],
             # The share of the machine's CPU time the host took (steal) and spent waiting for the disk
@@ -95,7 +96,11 @@ def wrk(url, script=None, connections=32):
             "iowait": (after[4] - before[4]) / elapsed if elapsed else 0.0,
             # Segments TCP sent again (loopback loses none: a late acknowledgement does it), each
             # a request waiting 200 ms or more.
-            "retransmitted": retransmitted}
+            "retransmitted": retransmitted,
+            # wrk adds samples for coordinated omission (README, Performance): one stall of X ms adds
+            # about rate × X, which is what lifts a round's p99 when a commit stalls.
+            "added_samples": int(histogram.group(1)) - total if histogram else None,
+            "latency_sum_s": float(histogram.group(2)) if histogram else None}
 
 
 RSVP_ROUTE = 'http_route="/api/v1/actions/{action}/attendances",http_request_method="POST",http_response_status_code="201",'
@@ -158,6 +163,17 @@ request = function()
   local body = string.format('{"name":"Bench %d","email":"b%s-%d@example.org","consent_to_contact":true}', counter, thread_tag, counter)
   return wrk.format("POST", "%PATH%", {["Content-Type"] = "application/json"}, body)
 end
+-- wrk's latency histogram after its coordinated-omission correction: how many samples it holds
+-- (the responses, and those the correction added) and their sum.
+done = function(summary, latency, requests)
+  local samples, sum = 0, 0
+  for i = 1, #latency do
+    local value, count = latency(i)
+    samples = samples + count
+    sum = sum + value * count
+  end
+  io.write(string.format("histogram_samples=%d latency_sum_s=%.1f\\n", samples, sum / 1e6))
+end
 """
 
 
@@ -193,15 +209,16 @@ def admin_writes(work, tag, count, while_running=None):
     return times
 
 
-def sqlite_commit_rate(work, synchronous, seconds=3.0):
+def sqlite_commit_rate(work, synchronous, seconds=3.0, stall=None):
     """The disk's own limit: single-row IMMEDIATE transactions per second in WAL mode; returns the
-    rate, the commits over 20 ms and the slowest commit in ms (what the disk does without serve)."""
+    rate, the commits over 20 ms (with `stall`, also those over it: a pair) and the slowest commit
+    in ms (what the disk does without serve)."""
     import sqlite3
     connection = sqlite3.connect(os.path.join(work, f"commits-{synchronous}.sqlite"), isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute(f"PRAGMA synchronous={synchronous}")
     connection.execute("CREATE TABLE IF NOT EXISTS t (x)")
-    count, slow, slowest, started = 0, 0, 0.0, time.monotonic()
+    count, slow, stalled, slowest, started = 0, 0, 0, 0.0, time.monotonic()
     while time.monotonic() - started < seconds:
         connection.execute("BEGIN IMMEDIATE")
         connection.execute("INSERT INTO t VALUES (1)")
@@ -209,8 +226,18 @@ def sqlite_commit_rate(work, synchronous, seconds=3.0):
         connection.execute("COMMIT")
         took = time.monotonic() - committing
         slow, slowest, count = slow + (took > 0.02), max(slowest, took), count + 1
+        stalled += stall is not None and took > stall
     connection.close()
-    return count / (time.monotonic() - started), slow, slowest * 1000
+    return count / (time.monotonic() - started), (slow, stalled) if stall is not None else slow, slowest * 1000
+
+
+def disk_benchmark(work, seconds=float(os.environ.get("BENCH_DISK_SECONDS", "240"))):
+    """Not in the default run: the disk's own stalls over minutes. Single-row commits (WAL,
+    synchronous=FULL) from Python's sqlite3, no serve: how often one commit takes over 20 and 70 ms.
+    A stall of 70 ms or more during an RSVP round puts wrk's p99 over 20 ms (README, Performance)."""
+    rate, slow, slowest = sqlite_commit_rate(work, "FULL", seconds=seconds, stall=0.07)
+    row(f"SQLite single-row commits, FULL, {seconds:.0f} s: rate / over 20 ms / over 70 ms / slowest",
+        f"{rate:.0f}/s / {slow[0]} / {slow[1]} / {slowest:.1f} ms", "", "", "(record)", True)
 
 
 def http_benchmarks(work):
@@ -293,6 +320,8 @@ def http_benchmarks(work):
                  for p in posts), "", "", "(record)", True)
     row("  per round, inside serve: p99 of writes' waits for their commit / p99 of the RSVP handler (ms)",
         " ".join(f"{bound(p['serve']['write_p99_ms'])}/{bound(p['serve']['handler_p99_ms'])}" for p in posts), "", "", "(record)", True)
+    row("  per round: samples wrk added for coordinated omission (a stall of X ms adds about rate × X)",
+        " ".join(str(p["added_samples"]) for p in posts), " ".join(str(p["added_samples"]) for p in bare_posts), "", "(record)", True)
     row("  per round: TCP segments retransmitted", " ".join(str(p["retransmitted"]) for p in posts),
         " ".join(str(p["retransmitted"]) for p in bare_posts), "", "(record)", True)
     row("RSVPs durable (rows ≥ 201s, synchronous=FULL)", f"{summary['accepted']} rows", f"{answered_201} × 201", "",
@@ -605,6 +634,8 @@ def main():
             cron_benchmark(work)
         if not only or "scheduler" in only:
             scheduler_benchmark(work)
+        if "disk" in only:
+            disk_benchmark(work)
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
     print(f"\nPicketline benchmarks — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, {cpu}\n")
     headers = ("figure", "Picketline", "reference (same run)", "ratio", "target", "met")

@@ -2,6 +2,8 @@
 # Benchmarks Picketline against references measured in the same run on the same machine, and
 # prints one table: figure, Picketline, reference, ratio, target, met.
 #   Deploy/bench.sh            (about 8 minutes after the release build; BENCH_BUILD=dir picks the build folder)
+#   Deploy/bench.sh http       (one part: http, fanout, cron, scheduler; disk, 240 s of the disk's own commit
+#                               stalls, runs only when named)
 # Installs what it needs: wrk and nginx-light (Debian), cronsim (PyPI). Traffic goes only to 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."

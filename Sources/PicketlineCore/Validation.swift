@@ -89,6 +89,13 @@ public enum Validation {
         return phone
     }
 
+    /// A phone number as it is compared: its digits, with a leading `+` kept. "+44 7700 900123"
+    /// and "+447700900123" are the same number; "07700 900123" (no country code) is not taken
+    /// for it, since the country it assumes is not known.
+    public static func phoneKey(_ phone: String) -> String {
+        String(phone.filter { $0.isASCII && ($0.isNumber || $0 == "+") })
+    }
+
     /// An absolute http(s) URL.
     public static func url(_ value: String?, field: String) throws -> String? {
         guard let text = try optional(value, field: field, maxLength: 2_000) else { return nil }

@@ -87,12 +87,20 @@ extension SQLiteStore {
             guard action.closesAt > stamp else {
                 throw PicketlineError.conflict(field: "action", reason: "\(action.title) is over")
             }
-            // Most RSVPs are new. With an e-mail, the insert itself finds an earlier answer (the
-            // unique index on action and e-mail), so nothing is read first; a phone has no such
-            // index and is looked up.
+            // Most RSVPs are new. With an e-mail alone, the insert itself finds an earlier answer
+            // (the unique index on action and e-mail), so nothing is read first. A phone number is
+            // compared by its digits (however it was spaced) and looked up: without an e-mail, any
+            // answer from that number is this person's; with one, an answer from that e-mail
+            // first, else an answer from that number that gave no e-mail (the same person adding
+            // it). An answer from the number with another e-mail is someone else's (a shared phone).
             var existingID: Int64?
-            if rsvp.email == nil, let phone = rsvp.phone {
-                existingID = try db.attendanceID(action: action.id, phone: phone)
+            if let phone = rsvp.phone {
+                if let email = rsvp.email {
+                    existingID = try db.attendanceID(action: action.id, email: email)
+                        ?? db.attendanceID(action: action.id, phone: phone, withoutEmail: true)
+                } else {
+                    existingID = try db.attendanceID(action: action.id, phone: phone, withoutEmail: false)
+                }
             }
             if existingID == nil {
                 let waitlisted = rsvp.status.holdsPlace ? try !db.hasFreePlace(actionID: action.id, capacity: action.capacity) : false
@@ -115,13 +123,15 @@ extension SQLiteStore {
                 throw PicketlineError.unavailable(detail: "an earlier RSVP to \(action.title) vanished during this one")
             }
             guard mayUpdate(existingID) else {
+                let byEmail = rsvp.email != nil && attendance.email == rsvp.email
                 throw PicketlineError.conflict(
-                    field: rsvp.email != nil ? "email" : "phone",
-                    reason: "this \(rsvp.email != nil ? "e-mail address" : "phone number") has already answered for \(action.title); "
+                    field: byEmail ? "email" : "phone",
+                    reason: "this \(byEmail ? "e-mail address" : "phone number") has already answered for \(action.title); "
                         + "to change the answer, send the manage_token given with the first one, or ask the organisers")
             }
             let before = attendance
             attendance.name = rsvp.name
+            attendance.email = attendance.email ?? rsvp.email
             attendance.phone = rsvp.phone ?? attendance.phone
             if let consent = rsvp.consentToContact { attendance.consentToContact = consent }
             attendance.status = rsvp.status
@@ -300,9 +310,16 @@ extension Database {
         try singleID("SELECT id FROM attendances WHERE action_id = ? AND email = ?", actionID, email)
     }
 
-    /// The RSVP given from this phone number, without an e-mail, to the action, if any.
-    func attendanceID(action actionID: Int64, phone: String) throws -> Int64? {
-        try singleID("SELECT id FROM attendances WHERE action_id = ? AND phone = ? AND email IS NULL", actionID, phone)
+    /// An RSVP given from this phone number to the action, compared by `Validation.phoneKey`
+    /// (the stored numbers keep the spacing people gave): with `withoutEmail`, only one that gave
+    /// no e-mail; otherwise one of those first, then the earliest.
+    func attendanceID(action actionID: Int64, phone: String, withoutEmail: Bool) throws -> Int64? {
+        // The characters Validation.phone allows, less the digits and `+`, taken out in SQL.
+        let key = "replace(replace(replace(replace(replace(phone, ' ', ''), '(', ''), ')', ''), '-', ''), '.', '')"
+        return try singleID("""
+            SELECT id FROM attendances WHERE action_id = ? AND phone IS NOT NULL AND \(key) = ?
+            \(withoutEmail ? "AND email IS NULL" : "") ORDER BY email IS NOT NULL, id LIMIT 1
+            """, actionID, Validation.phoneKey(phone))
     }
 
     private func singleID(_ sql: String, _ actionID: Int64, _ text: String) throws -> Int64? {

@@ -154,17 +154,39 @@ import PicketlineCore
         let (store, clock, cleanup) = try factory.make(); defer { cleanup() }
         let action = try await future(store, clock: clock, capacity: 1)
         let first = try await store.rsvp(action: action.slug, RSVP(name: "Ada", phone: "+44 7700 900000"))
-        let again = try await store.rsvp(action: action.slug, RSVP(name: "Ada L", phone: "+44 7700 900000", status: .declined))
+        // The same number however it is spaced (found by QA: "+447700900000" took a second place).
+        let again = try await store.rsvp(action: action.slug, RSVP(name: "Ada L", phone: "+447700900000", status: .declined))
         #expect(first.created && !again.created && again.attendance.id == first.attendance.id)
         #expect(again.attendance.name == "Ada L" && again.attendance.status == .declined)
-        // The same phone with an e-mail is someone else's answer (answers are matched by e-mail
-        // first); the declined place went back, so this one is not waitlisted.
-        let withEmail = try await store.rsvp(action: action.slug, RSVP(name: "Bo", email: "bo@example.org", phone: "+44 7700 900000"))
-        #expect(withEmail.created && withEmail.attendance.id != first.attendance.id && !withEmail.attendance.waitlisted)
-        // A full action waitlists the next new answer.
-        let waiting = try await store.rsvp(action: action.slug, RSVP(name: "Cy", email: "cy@example.org"))
-        #expect(waiting.created && waiting.attendance.waitlisted)
-        #expect(try await store.attendances(action: action.slug).map(\.name) == ["Ada L", "Bo", "Cy"])
+        // The same number with an e-mail is the same person adding it: their answer, now with the
+        // e-mail, and no second place.
+        let withEmail = try await store.rsvp(action: action.slug, RSVP(name: "Ada", email: "ada@example.org", phone: "+44 (7700) 900-000"))
+        #expect(!withEmail.created && withEmail.attendance.id == first.attendance.id && withEmail.attendance.email == "ada@example.org")
+        #expect(withEmail.attendance.status == .accepted && !withEmail.attendance.waitlisted)
+        // A shared phone: the number with another e-mail is someone else's answer.
+        let partner = try await store.rsvp(action: action.slug, RSVP(name: "Bo", email: "bo@example.org", phone: "+44 7700 900000"))
+        #expect(partner.created && partner.attendance.id != first.attendance.id && partner.attendance.waitlisted)
+        // The number alone answers for the first of them, the one who gave it first, never a new place.
+        let phoneOnly = try await store.rsvp(action: action.slug, RSVP(name: "Ada", phone: "+44 7700 900 000", status: .tentative))
+        #expect(!phoneOnly.created && phoneOnly.attendance.id == first.attendance.id)
+        // A number without its country code is not taken for it.
+        let national = try await store.rsvp(action: action.slug, RSVP(name: "Cy", phone: "07700 900000"))
+        #expect(national.created)
+        #expect(try await store.attendances(action: action.slug).map(\.name) == ["Ada", "Bo", "Cy"])
+    }
+
+    @Test(arguments: StoreFactory.allCases)
+    func anAnswerFromAKnownPhoneIsRefusedToWhoeverMayNotChangeIt(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.make(); defer { cleanup() }
+        let action = try await future(store, clock: clock, capacity: 5)
+        let first = try await store.rsvp(action: action.slug, RSVP(name: "Ada", phone: "+44 7700 900000"))
+        for rsvp in [RSVP(name: "Ada", phone: "+447700900000"), RSVP(name: "Ada", email: "ada@example.org", phone: "+44 7700 900000")] {
+            let error = await #expect(throws: PicketlineError.self) {
+                _ = try await store.rsvp(action: action.slug, rsvp, publicOnly: false, mayUpdate: { $0 != first.attendance.id })
+            }
+            #expect(error?.field == "phone" && error?.description.contains("phone number has already answered") == true)
+        }
+        #expect(try await store.attendances(action: action.slug).count == 1)
     }
 
     @Test(arguments: StoreFactory.allCases)

@@ -119,7 +119,7 @@ struct DeliverCommand: AsyncParsableCommand {
         let store: SQLiteStore
         let configuration: Configuration
         do {
-            (store, configuration) = try global.openStore(keepsRunning: !once)
+            (store, configuration) = try global.openStore(keepsRunning: !once, configuration: try global.existingDatabaseConfiguration())
         } catch let error as PicketlineError {
             Output.error(error)
             throw ExitCode(error.exitCode)

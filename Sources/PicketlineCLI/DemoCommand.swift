@@ -13,6 +13,8 @@ struct DemoCommand: StoreCommand {
         Example: picketline demo && picketline action endorsements \(DemoData.actionSlug)
         """)
     @OptionGroup var global: GlobalOptions
+    /// The demo makes the database when there is none.
+    var needsExistingDatabase: Bool { false }
 
     func run(store: SQLiteStore, configuration: Configuration) async throws {
         if (try? await store.action(DemoData.actionSlug)) != nil {

@@ -29,6 +29,19 @@ struct GlobalOptions: ParsableArguments {
         return configuration
     }
 
+    /// The effective configuration, refusing a database path where there is no database: a
+    /// mistyped path must not become a new, empty database that a command answers from.
+    func existingDatabaseConfiguration() throws -> Configuration {
+        let configuration = try configuration()
+        guard FileManager.default.fileExists(atPath: configuration.databasePath) else {
+            throw PicketlineError.invalid(field: "database", reason: """
+                there is no database at \(configuration.databasePath); give the one to use with --database or \
+                PICKETLINE_DATABASE_PATH, or create it with `picketline migrate` (`picketline serve` creates it too)
+                """)
+        }
+        return configuration
+    }
+
     /// Opens the store the configuration names, migrating it.
     ///
     /// A command that does its work and exits (the default) uses one database connection, which
@@ -53,8 +66,10 @@ protocol StoreCommand: AsyncParsableCommand {
     /// Whether the command runs on (watching the doorbell) rather than doing its work and exiting;
     /// see `GlobalOptions.openStore`.
     var keepsRunning: Bool { get }
-    /// Whether the command only makes sense on a database that exists (`doctor`, `backup`):
-    /// given a mistyped path, it says so instead of making an empty database there.
+    /// Whether the command works only on a database that exists: all but those that make one
+    /// (`migrate`, `demo`, `restore`; `serve` too). Given a mistyped path, a command says so
+    /// instead of making an empty database there and answering from it (found by QA: `action list`
+    /// printed "(none)" and exit 0, and left the folders it made behind).
     var needsExistingDatabase: Bool { get }
     /// Whether opening the database applies the migrations this version brings. `backup` and
     /// `doctor` look at the database as it is: a backup taken with a new binary before the upgrade
@@ -65,21 +80,12 @@ protocol StoreCommand: AsyncParsableCommand {
 
 extension StoreCommand {
     var keepsRunning: Bool { false }
-    var needsExistingDatabase: Bool { false }
+    var needsExistingDatabase: Bool { true }
     var migratesDatabase: Bool { true }
 
     mutating func run() async throws {
         do {
-            var checked: Configuration?
-            if needsExistingDatabase {
-                let configuration = try global.configuration()
-                guard FileManager.default.fileExists(atPath: configuration.databasePath) else {
-                    throw PicketlineError.invalid(field: "database", reason: """
-                        there is no database at \(configuration.databasePath); give the one to use with --database or PICKETLINE_DATABASE_PATH
-                        """)
-                }
-                checked = configuration
-            }
+            let checked = needsExistingDatabase ? try global.existingDatabaseConfiguration() : nil
             let (store, configuration) = try global.openStore(keepsRunning: keepsRunning, migrate: migratesDatabase, configuration: checked)
             try await run(store: store, configuration: configuration)
             try? store.close()

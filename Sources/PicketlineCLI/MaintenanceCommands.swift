@@ -16,7 +16,6 @@ struct BackupCommand: StoreCommand {
         """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Where to write the copy (an earlier copy there is replaced; a folder or another file is not).") var file: String
-    var needsExistingDatabase: Bool { true }
     /// A copy of the database as it is, never upgraded first: the backup before an upgrade.
     var migratesDatabase: Bool { false }
 
@@ -38,6 +37,8 @@ struct RestoreCommand: StoreCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The backup file.") var file: String
     @Flag(help: "Overwrite a database that holds data: everything changed since the backup is lost.") var force = false
+    /// Restoring onto a new machine makes the database.
+    var needsExistingDatabase: Bool { false }
 
     func run(store: SQLiteStore, configuration: Configuration) async throws {
         let summary = try store.restore(from: file, force: force)
@@ -57,7 +58,6 @@ struct DoctorCommand: StoreCommand {
         """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
-    var needsExistingDatabase: Bool { true }
     /// Pending migrations are reported, not applied.
     var migratesDatabase: Bool { false }
 

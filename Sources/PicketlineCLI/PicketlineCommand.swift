@@ -53,9 +53,10 @@ struct MigrateCommand: StoreCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
         abstract: "Create the database or bring it up to date.",
-        discussion: "Safe to run at any time; every command migrates on open too.\n\nExample: picketline migrate --database /var/lib/picketline/picketline.sqlite")
+        discussion: "Safe to run at any time; every command migrates on open too. The other commands (but demo, restore and serve) refuse a database that does not exist, so that a mistyped path is not a new, empty one.\n\nExample: picketline migrate --database /var/lib/picketline/picketline.sqlite")
 
     @OptionGroup var global: GlobalOptions
+    var needsExistingDatabase: Bool { false }
 
     func run(store: SQLiteStore, configuration: Configuration) async throws {
         let status = try store.migrationStatus()

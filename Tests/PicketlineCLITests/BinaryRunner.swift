@@ -13,9 +13,15 @@ struct BinaryRunner {
     let directory: URL
     var database: String { directory.appendingPathComponent("cli.sqlite").path }
 
-    init() throws {
+    /// A fresh folder; with `database`, an empty database made in it as a user makes one
+    /// (`picketline migrate`): the commands but demo, migrate and restore refuse a missing one.
+    init(database: Bool = true) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("picketline-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if database {
+            let made = try run(["migrate"])
+            guard made.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: made.stderr]) }
+        }
     }
 
     /// The binary built beside the test bundle (`swift build` puts both in the same folder).

@@ -22,17 +22,25 @@ import Testing
         #expect(position.status == 1 && position.stderr.contains("error: position: must be 1 or more"), "\(position.stderr)")
     }
 
-    /// `doctor` and `backup` on a mistyped path say there is no database there, rather than
-    /// making an empty one and reporting it healthy (or backing it up).
-    @Test func doctorAndBackupOnAMissingDatabaseSaySoAndMakeNone() throws {
-        let cli = try BinaryRunner(); defer { cli.remove() }
-        let missing = cli.directory.appendingPathComponent("nothere.sqlite").path
-        for arguments in [["doctor", "--database", missing], ["backup", "--database", missing, cli.directory.appendingPathComponent("copy.sqlite").path]] {
-            let result = try cli.run(arguments, database: false)
-            #expect(result.status == 1 && result.stderr.contains("there is no database at \(missing)"), "\(result.stderr)")
+    /// Commands on a mistyped path say there is no database there, rather than making an empty
+    /// one (and its folders) and answering from it: `action list` printed "(none)" with exit 0
+    /// (found by QA), `doctor` reported it healthy. Only demo, migrate and restore make one.
+    @Test func commandsOnAMissingDatabaseSaySoAndMakeNone() throws {
+        let cli = try BinaryRunner(database: false); defer { cli.remove() }
+        let missing = cli.directory.appendingPathComponent("typo/nothere.sqlite").path
+        let commands = [["doctor"], ["backup", cli.directory.appendingPathComponent("copy.sqlite").path], ["action", "list"],
+                        ["statement", "list"], ["attendance", "summary", "x"], ["deliver", "--once"],
+                        ["action", "create", "--title", "P", "--starts", "2099-01-01 12:00"], ["token", "create", "--name", "t", "--role", "admin"]]
+        for arguments in commands {
+            let result = try cli.run(arguments + ["--database", missing], database: false)
+            #expect(result.status == 1 && result.stderr.contains("error: database: there is no database at \(missing)")
+                    && result.stderr.contains("picketline migrate"), "\(arguments): \(result.stderr)")
         }
-        #expect(!FileManager.default.fileExists(atPath: missing))
-        _ = try cli.ok(["demo"])
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("typo").path))
+        // migrate makes it (its folder too), and the commands work on it.
+        #expect(try cli.run(["migrate", "--database", missing], database: false).status == 0)
+        #expect(try cli.run(["action", "list", "--database", missing], database: false).status == 0)
+        _ = try cli.run(["demo"])
         #expect(try cli.ok(["doctor"]).contains("integrity"))
     }
 
@@ -180,6 +188,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("from-file.sqlite").path))
         _ = try cli.run(["demo", "--config", config.path], database: false, environment: ["PICKETLINE_DATABASE_PATH": "from-env.sqlite"])
         #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("from-env.sqlite").path))
+        #expect(try cli.run(["migrate", "--database", "from-flag.sqlite"], database: false).status == 0)
         let created = try cli.run(["action", "create", "--title", "P", "--starts", "2099-01-01 12:00", "--json", "--config", config.path,
                                    "--database", "from-flag.sqlite"], database: false)
         #expect(created.stdout.contains("\"time_zone\" : \"America/New_York\""))

@@ -202,6 +202,8 @@ public protocol DeliveryStore: Sendable {
     // The log and manual repair
     /// Deliveries, newest first.
     func deliveries(_ filter: DeliveryFilter) async throws -> [WebhookDelivery]
+    /// One page of the deliveries `filter` selects (its limit aside), newest first, with their total.
+    func deliveries(_ filter: DeliveryFilter, page: PageRequest) async throws -> Page<WebhookDelivery>
     /// One delivery.
     func delivery(_ id: Int64) async throws -> WebhookDelivery
     /// Its attempts, oldest first.

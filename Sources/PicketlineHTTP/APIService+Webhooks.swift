@@ -114,16 +114,20 @@ extension APIService {
                     try input.id("webhook"), newSecret: administration.newSecret(), overlap: overlap)
                 return try ok(WebhookResource(subscription, showingSecret: true))
             },
-            Route(method: .get, path: "/api/v1/webhooks/{webhook}/deliveries", summary: "A subscription's deliveries, newest first",
+            Route(method: .get, path: "/api/v1/webhooks/{webhook}/deliveries", summary: "A subscription's deliveries, newest first, paginated",
                   tag: "webhooks", access: .admin,
-                  query: [QueryParameter(name: "status", schema: vocabulary(DeliveryStatus.self), description: "only this status")],
-                  success: .json(200, ListResource<DeliveryResource>.schema("Delivery"))) { input in
+                  query: [QueryParameter(name: "status", schema: vocabulary(DeliveryStatus.self), description: "only this status"),
+                          QueryParameter(name: "page", schema: .integer(minimum: 1), description: "default 1"),
+                          QueryParameter(name: "per_page", schema: .integer(minimum: 1, maximum: 100), description: "default 25")],
+                  success: .json(200, PageResource<DeliveryResource>.schema("Delivery"))) { input in
                 let administration = try webhookAdministration()
                 let id = try input.id("webhook")
+                let filter = DeliveryFilter(subscriptionID: id, status: try input.queryChoice("status", DeliveryStatus.self))
+                let request = try input.pageRequest()
                 _ = try await administration.deliveries.subscription(id)
-                let deliveries = try await administration.deliveries.deliveries(
-                    DeliveryFilter(subscriptionID: id, status: try input.queryChoice("status", DeliveryStatus.self), limit: 100))
-                return try ok(ListResource(items: deliveries.map(DeliveryResource.init)))
+                let page = try await administration.deliveries.deliveries(filter, page: request)
+                return try ok(PageResource(items: page.items.map(DeliveryResource.init), total: page.total, page: page.page,
+                                           perPage: page.perPage, totalPages: page.totalPages))
             },
         ]
     }

@@ -216,13 +216,24 @@ extension SQLiteStore {
     // MARK: The log and manual repair
 
     public func deliveries(_ filter: DeliveryFilter) async throws -> [WebhookDelivery] {
+        try await read { db in try Self.selected(filter).limit(max(1, filter.limit)).fetchAll(db) }
+    }
+
+    public func deliveries(_ filter: DeliveryFilter, page: PageRequest) async throws -> Page<WebhookDelivery> {
         try await read { db in
-            var request = WebhookDelivery.all()
-            if let subscription = filter.subscriptionID { request = request.filter(Column("subscription_id") == subscription) }
-            if let status = filter.status { request = request.filter(Column("status") == status.rawValue) }
-            if let outbox = filter.outboxID { request = request.filter(Column("outbox_id") == outbox) }
-            return try request.order(Column("id").desc).limit(max(1, filter.limit)).fetchAll(db)
+            let selected = Self.selected(filter)
+            return Page(items: try selected.limit(page.perPage, offset: page.offset).fetchAll(db), total: try selected.fetchCount(db),
+                        page: page.page, perPage: page.perPage)
         }
+    }
+
+    /// The deliveries `filter` selects, newest first.
+    private static func selected(_ filter: DeliveryFilter) -> QueryInterfaceRequest<WebhookDelivery> {
+        var request = WebhookDelivery.all()
+        if let subscription = filter.subscriptionID { request = request.filter(Column("subscription_id") == subscription) }
+        if let status = filter.status { request = request.filter(Column("status") == status.rawValue) }
+        if let outbox = filter.outboxID { request = request.filter(Column("outbox_id") == outbox) }
+        return request.order(Column("id").desc)
     }
 
     public func disableQuietFailures(disableAfter: TimeInterval) async throws -> [Int64] {

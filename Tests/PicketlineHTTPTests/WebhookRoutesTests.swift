@@ -156,6 +156,35 @@ import Testing
         }
     }
 
+    /// Found by QA: the list gave the newest 100 whatever `page` said, and took `page=0`.
+    @Test func aSubscriptionsDeliveriesArePaginatedLikeTheOtherLists() async throws {
+        let fixture = try await Fixture(); defer { fixture.remove() }
+        let subscription = try await fixture.store.createSubscription(
+            WebhookSubscriptionDraft(url: "https://hooks.example.org/x", eventTypes: ["callout.*"]), secret: StandardWebhookSigner.generateSecret())
+        for message in ["One", "Two", "Three"] { _ = try await fixture.store.createCallout(action: fixture.action.slug, message: message) }
+        _ = try await fixture.store.expandOutbox(limit: 100)
+        let all = try await fixture.store.deliveries(DeliveryFilter(subscriptionID: subscription.id)).map(\.id)
+        #expect(all.count == 3)
+        try await fixture.app().test(.router) { client in
+            for (query, ids) in [("per_page=2", Array(all.prefix(2))), ("per_page=2&page=2", [all[2]]), ("page=3&per_page=2", [])] {
+                try await client.execute(uri: "/api/v1/webhooks/\(subscription.id)/deliveries?\(query)", method: .get,
+                                         headers: headers(fixture.admin)) { response in
+                    let body = try json(response.body)
+                    #expect((body["items"] as? [[String: Any]])?.compactMap { ($0["id"] as? NSNumber)?.int64Value } == ids, "\(query)")
+                    #expect(body["total"] as? Int == 3 && body["total_pages"] as? Int == 2 && body["per_page"] as? Int == 2)
+                }
+            }
+            for (query, field) in [("page=0", "page"), ("per_page=1000", "per_page"), ("page=x", "page")] {
+                try await client.execute(uri: "/api/v1/webhooks/\(subscription.id)/deliveries?\(query)", method: .get,
+                                         headers: headers(fixture.admin)) { response in
+                    #expect(response.status == .badRequest)
+                    let error = try json(response.body)["error"] as? [String: Any]
+                    #expect(error?["field"] as? String == field, "\(query)")
+                }
+            }
+        }
+    }
+
     @Test func clientsSeeTheCategoryOfADeliveryErrorNotCurlsDetail() async throws {
         let fixture = try await Fixture(); defer { fixture.remove() }
         let closed = try TestReceiver()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A time as people read it, in an action's own zone: "Sat 8 Jan 2022 12:00 GMT". The command
 /// line and the chat posts write times this one way.
@@ -23,6 +24,17 @@ public enum LocalTime {
         // year (not London, which is GMT only in winter) says UTC.
         if ["GMT", "UTC", "Etc/GMT", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu"]
             .contains(zone.identifier) { return "UTC" }
+        // A listing names the same zone and offset row after row: asked of ICU once each.
+        let key = "\(zone.identifier) \(zone.secondsFromGMT(for: date)) \(zone.isDaylightSavingTime(for: date))"
+        if let known = names.withLock({ $0[key] }) { return known }
+        let name = lookUp(zone, at: date)
+        names.withLock { $0[key] = name }
+        return name
+    }
+
+    private static let names = Mutex<[String: String]>([:])
+
+    private static func lookUp(_ zone: TimeZone, at date: Date) -> String {
         var offsetOnly = ""
         for locale in ["en_GB", "en_US"] {
             let formatter = DateFormatter()

@@ -6,8 +6,8 @@ public enum EndorsementRole: String, Codable, Sendable, CaseIterable {
     case coOrganiser = "co-organiser"
     case supporter
 
-    /// The roles whose organisation manages the action (its organisers' tokens may change it).
-    /// `SQLiteStore.actions` says the same in SQL for `ActionFilter.orManagedBy`.
+    /// The roles whose organisation manages the action (its organisers' tokens may change it),
+    /// once confirmed (`Endorsement.grantsManagement`).
     public var manages: Bool { self == .caller || self == .coOrganiser }
 }
 
@@ -31,6 +31,12 @@ public struct Endorsement: Codable, Sendable, Equatable, Identifiable {
         self.id = id; self.actionID = actionID; self.organisationID = organisationID; self.role = role
         self.state = state; self.createdAt = createdAt; self.updatedAt = updatedAt
     }
+
+    /// Whether the organisation manages the action through this endorsement: as caller or
+    /// co-organiser, once it has confirmed. An invitation grants nothing until it is accepted
+    /// (QA found an invited co-organiser reading a private action's RSVPs). `SQLiteStore.actions`
+    /// says the same in SQL for `ActionFilter.orManagedBy`.
+    public var grantsManagement: Bool { role.manages && state == .confirmed }
 }
 
 /// An endorsement with the organisation it names, for listings.

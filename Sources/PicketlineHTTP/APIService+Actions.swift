@@ -32,7 +32,7 @@ extension APIService {
                 var managed = Set<Int64>()
                 if let organisationID = input.caller.organisationID, result.items.contains(where: { !$0.location.isPublic }) {
                     managed = Set(try await store.endorsements(byOrganisation: String(organisationID), includeWithdrawn: false)
-                        .filter(\.endorsement.role.manages).map(\.action.id))
+                        .filter(\.endorsement.grantsManagement).map(\.action.id))
                 }
                 return try ok(page(result) { admin || $0.location.isPublic || managed.contains($0.id) })
             },
@@ -142,21 +142,43 @@ extension APIService {
                 let action = try await managedAction(try input.parameter("action"), input.caller)
                 let body = input.json
                 let organisation = try await store.organisation(try body.required("organisation"))
+                let role = try body.choice("role", EndorsementRole.self) ?? .supporter
+                try await checkEndorsementChange(action, input.caller, current: nil, to: role)
                 let endorsement = try await store.endorse(
-                    action: String(action.id), organisation: String(organisation.id),
-                    role: try body.choice("role", EndorsementRole.self) ?? .supporter,
+                    action: String(action.id), organisation: String(organisation.id), role: role,
                     state: try body.choice("state", ParticipationState.self) ?? .invited)
                 return try ok(EndorsementResource(EndorsingOrganisation(endorsement: endorsement, organisation: organisation)), .created)
             },
             Route(method: .patch, path: "/api/v1/actions/{action}/endorsements/{organisation}",
-                  summary: "Confirm, withdraw or change the role of an endorsement", tag: "endorsements", access: .organiser,
+                  summary: "Confirm, withdraw or change the role of an endorsement (an organisation answers its own invitation)",
+                  tag: "endorsements", access: .organiser,
                   body: BodySchema([field("role", vocabulary(EndorsementRole.self)), field("state", vocabulary(ParticipationState.self))]),
-                  success: .json(200, .reference("Endorsement"))) { input in
-                let action = try await managedAction(try input.parameter("action"), input.caller)
+                  success: .json(200, .reference("Endorsement")), errors: [403]) { input in
+                let reference = try input.parameter("action")
                 let organisation = try await store.organisation(try input.parameter("organisation"))
+                let state = try input.json.choice("state", ParticipationState.self)
+                let role = try input.json.choice("role", EndorsementRole.self)
+                let action: Action
+                if let own = input.caller.organisationID, own == organisation.id {
+                    // An organisation answers its own invitation (or withdraws), even before it may
+                    // manage the action; its role is the action's organisers' to set.
+                    action = try await store.action(reference)
+                    guard let current = try await store.endorsements(ofAction: String(action.id), includeWithdrawn: true)
+                        .first(where: { $0.organisation.id == own })?.endorsement else {
+                        if action.visibility == .public { throw APIError(PicketlineError.notFound(entity: "endorsement", reference: "\(organisation.slug) of \(action.slug)")) }
+                        throw APIError(PicketlineError.notFound(entity: "action", reference: reference))
+                    }
+                    guard role == nil || role == current.role else {
+                        throw APIError.forbidden("an organisation does not set its own role; the action's organisers do")
+                    }
+                } else {
+                    action = try await managedAction(reference, input.caller)
+                    let current = try await store.endorsements(ofAction: String(action.id), includeWithdrawn: true)
+                        .first(where: { $0.organisation.id == organisation.id })?.endorsement.role
+                    try await checkEndorsementChange(action, input.caller, current: current, to: role)
+                }
                 let endorsement = try await store.setEndorsement(
-                    action: String(action.id), organisation: String(organisation.id),
-                    state: try input.json.choice("state", ParticipationState.self), role: try input.json.choice("role", EndorsementRole.self))
+                    action: String(action.id), organisation: String(organisation.id), state: state, role: role)
                 return try ok(EndorsementResource(EndorsingOrganisation(endorsement: endorsement, organisation: organisation)))
             },
 

@@ -44,15 +44,30 @@ struct APIService: Sendable {
     // MARK: Permissions
 
     /// Whether the caller may change this action: admins always, organisers when their
-    /// organisation calls or co-organises it.
+    /// organisation calls or co-organises it and has confirmed.
     func canManage(_ action: Action, _ caller: Caller) async throws -> Bool {
-        switch caller {
-        case .anonymous: return false
-        case .admin: return true
-        case .organiser(_, let organisationID):
-            return try await store.endorsements(ofAction: String(action.id), includeWithdrawn: false).contains {
-                $0.organisation.id == organisationID && $0.endorsement.role.manages
-            }
+        if caller.isAdmin { return true }
+        return try await managingRole(action, caller) != nil
+    }
+
+    /// The role through which an organiser's organisation manages the action (a confirmed caller
+    /// or co-organiser), or nil; admins have none and need none.
+    func managingRole(_ action: Action, _ caller: Caller) async throws -> EndorsementRole? {
+        guard let organisationID = caller.organisationID else { return nil }
+        return try await store.endorsements(ofAction: String(action.id), includeWithdrawn: false).first {
+            $0.organisation.id == organisationID && $0.endorsement.grantsManagement
+        }?.endorsement.role
+    }
+
+    /// Whether an organiser may record or change another organisation's endorsement of an action
+    /// it manages, from `current` (nil when new) to `role`. Only a caller touches a caller's
+    /// endorsement or makes an organisation caller: a co-organiser could otherwise withdraw the
+    /// caller, or promote itself, and lock the caller out of its own action (found by QA).
+    func checkEndorsementChange(_ action: Action, _ caller: Caller, current: EndorsementRole?, to role: EndorsementRole?) async throws {
+        guard !caller.isAdmin else { return }
+        let own = try await managingRole(action, caller)
+        if own != .caller && (current == .caller || role == .caller) {
+            throw APIError.forbidden("only the calling organisation changes a caller's endorsement or makes an organisation caller")
         }
     }
 

@@ -58,10 +58,10 @@ extension SQLiteStore {
             var arguments = StatementArguments()
             if let status = filter.status { clauses.append("status = ?"); arguments += [status.rawValue] }
             if let visibility = filter.visibility, let manager = filter.orManagedBy {
-                // The managing roles are EndorsementRole.manages's.
+                // Endorsement.grantsManagement: a confirmed caller or co-organiser.
                 clauses.append("""
                     (visibility = ? OR id IN (SELECT action_id FROM endorsements WHERE organisation_id = ?
-                                               AND state <> 'withdrawn' AND role IN ('caller', 'co-organiser')))
+                                               AND state = 'confirmed' AND role IN ('caller', 'co-organiser')))
                     """)
                 arguments += [visibility.rawValue, manager]
             } else if let visibility = filter.visibility {

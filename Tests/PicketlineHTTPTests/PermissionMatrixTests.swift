@@ -22,7 +22,8 @@ import Testing
         Row(method: .patch, path: "/api/v1/actions/{action}", body: #"{"title": "Renamed picket"}"#, expected: [401, 403, 200, 200]),
         Row(method: .post, path: "/api/v1/actions/{action}/cancel", body: "{}", expected: [401, 403, 200, 409]),
         Row(method: .post, path: "/api/v1/actions/{action}/endorsements", body: #"{"organisation": "rs21", "role": "supporter"}"#, expected: [401, 403, 201, 409]),
-        Row(method: .patch, path: "/api/v1/actions/{action}/endorsements/{organisation}", body: #"{"state": "confirmed"}"#, expected: [401, 403, 200, 200]),
+        // {organisation} is the other organisation's own (invited) endorsement: it answers its invitation.
+        Row(method: .patch, path: "/api/v1/actions/{action}/endorsements/{organisation}", body: #"{"state": "confirmed"}"#, expected: [401, 200, 200, 200]),
         Row(method: .post, path: "/api/v1/actions/{action}/speakers", body: #"{"name": "Yuliya", "role": "speaker"}"#, expected: [401, 403, 201, 201]),
         Row(method: .patch, path: "/api/v1/speakers/{speaker}", body: #"{"state": "withdrawn"}"#, expected: [401, 403, 200, 200]),
         Row(method: .post, path: "/api/v1/speakers/{speaker}/move", body: #"{"position": 2}"#, expected: [401, 403, 200, 200]),
@@ -76,6 +77,45 @@ import Testing
                     #expect(((try? object(response.body))?["error"] as? [String: Any])?["code"] is String, "\(who): \(response.body)")
                 }
             }
+        }
+    }
+
+    /// Found by QA: an organisation invited as co-organiser read a private action's RSVPs before
+    /// it had accepted, and a co-organiser could withdraw the caller or make itself caller,
+    /// locking the caller out of its own action.
+    @Test func invitationsGrantNothingAndOnlyTheCallerTouchesTheCaller() async throws {
+        let fixture = try await APIFixture.make(); defer { fixture.remove() }
+        _ = try await fixture.store.endorse(action: "planning", organisation: "workers-power", role: .coOrganiser, state: .invited)
+        try await fixture.test { client in
+            let other = fixture.headers(.otherOrganiser)
+            // Invited: the private action is as unknown to it as to anyone.
+            #expect(try await client.call(.get, "/api/v1/actions/planning/attendances", headers: other).status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/actions/planning", headers: other).status == .notFound)
+            let list = try await client.call(.get, "/api/v1/actions", headers: other).body
+            #expect(!list.contains("planning"))
+            // It answers its own invitation, but does not choose its role.
+            #expect(try await client.call(.patch, "/api/v1/actions/planning/endorsements/workers-power", headers: other,
+                                          json: #"{"role": "caller"}"#).status == .forbidden)
+            #expect(try await client.call(.patch, "/api/v1/actions/planning/endorsements/workers-power", headers: other,
+                                          json: #"{"state": "confirmed"}"#).status == .ok)
+            // Confirmed, it co-organises: the RSVPs, the list, supporters' endorsements.
+            #expect(try await client.call(.get, "/api/v1/actions/planning/attendances", headers: other).status == .ok)
+            #expect(try await client.call(.get, "/api/v1/actions", headers: other).body.contains("planning"))
+            #expect(try await client.call(.post, "/api/v1/actions/planning/endorsements", headers: other,
+                                          json: #"{"organisation": "rs21", "role": "supporter"}"#).status == .created)
+            // But not the caller's endorsement, nor making anyone caller.
+            for (method, path, body) in [(HTTPRequest.Method.patch, "/api/v1/actions/planning/endorsements/acr", #"{"state": "withdrawn"}"#),
+                                         (.patch, "/api/v1/actions/planning/endorsements/acr", #"{"role": "supporter"}"#),
+                                         (.patch, "/api/v1/actions/planning/endorsements/rs21", #"{"role": "caller"}"#),
+                                         (.patch, "/api/v1/actions/planning/endorsements/workers-power", #"{"role": "caller"}"#)] {
+                let response = try await client.call(method, path, headers: other, json: body)
+                #expect(response.status == .forbidden, "\(path) \(body): \(response.body)")
+            }
+            #expect(try await client.call(.get, "/api/v1/actions/planning", headers: fixture.headers(.organiser)).status == .ok)
+            // The caller may: it makes the co-organiser a supporter, which ends its access.
+            #expect(try await client.call(.patch, "/api/v1/actions/planning/endorsements/workers-power", headers: fixture.headers(.organiser),
+                                          json: #"{"role": "supporter"}"#).status == .ok)
+            #expect(try await client.call(.get, "/api/v1/actions/planning/attendances", headers: other).status == .notFound)
         }
     }
 

@@ -57,6 +57,17 @@ extension SQLiteStore {
             guard Self.isEmptyOrSQLite(target.path) else {
                 throw PicketlineError.invalid(field: "file", reason: "\(destination) exists and is not a database backup; it is left alone")
             }
+            // A copy is written in rollback-journal mode and closed: a database in WAL mode, or one
+            // with a journal beside it, is somebody's live database (another Picketline's, say),
+            // never an earlier copy. Replacing it lost its data, and under a running service the
+            // old WAL was read over the copy (found by QA).
+            if Self.isInWALMode(target.path) || Self.companionSuffixes.contains(where: {
+                $0 != "-wake" && FileManager.default.fileExists(atPath: target.path + $0) }) {
+                throw PicketlineError.invalid(field: "file", reason: """
+                    \(destination) is a database in use (WAL mode or a journal beside it), not an earlier backup; it is left \
+                    alone: give another file
+                    """)
+            }
         }
         let folder = target.deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
@@ -90,6 +101,14 @@ extension SQLiteStore {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return [UInt64(info.st_dev), UInt64(info.st_ino)]
+    }
+
+    /// Whether a SQLite file's header says WAL mode (its read and write versions are 2).
+    static func isInWALMode(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 20)) ?? Data())
+        return head.count == 20 && (head[18] == 2 || head[19] == 2)
     }
 
     /// Whether a file is empty or starts with SQLite's header.

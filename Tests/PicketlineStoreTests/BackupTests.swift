@@ -115,6 +115,17 @@ import PicketlineCore
         _ = try await fixture.store.createAction(ActionDraft(title: "Second picket", startsAt: fixture.clock.now().addingTimeInterval(86_400),
                                                              timeZone: "UTC"))
         #expect(try fixture.store.backup(to: copy).actions == 2)
+        // Another database in use is not an earlier copy: refused, and left as it was (QA).
+        let other = fixture.directory.appendingPathComponent("other.sqlite").path
+        let otherStore = try SQLiteStore(path: other, clock: fixture.clock)
+        _ = try await otherStore.createOrganisation(OrganisationDraft(name: "Only in the other", kind: .union))
+        let error = #expect(throws: PicketlineError.self) { try fixture.store.backup(to: other) }
+        #expect(error?.description.contains("is a database in use") == true, "\(String(describing: error))")
+        #expect(try await otherStore.organisations().map(\.name) == ["Only in the other"])
+        // Closed, it is still in WAL mode: still refused.
+        try otherStore.close()
+        #expect(throws: PicketlineError.self) { try fixture.store.backup(to: other) }
+        #expect(try SQLiteStore.summary(ofFile: other).actions == 0)
     }
 
     /// A token revoked after the backup leaves no time to compare; a restore over a database

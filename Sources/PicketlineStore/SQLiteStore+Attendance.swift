@@ -312,14 +312,26 @@ extension Database {
 
     /// An RSVP given from this phone number to the action, compared by `Validation.phoneKey`
     /// (the stored numbers keep the spacing people gave): with `withoutEmail`, only one that gave
-    /// no e-mail; otherwise one of those first, then the earliest.
+    /// no e-mail; otherwise one of those first, else the one answer from the number. A number two
+    /// people answered from with their own e-mails names neither: that is refused, naming the
+    /// phone, rather than one of them being changed (found by QA).
     func attendanceID(action actionID: Int64, phone: String, withoutEmail: Bool) throws -> Int64? {
         // The characters Validation.phone allows, less the digits and `+`, taken out in SQL.
         let key = "replace(replace(replace(replace(replace(phone, ' ', ''), '(', ''), ')', ''), '-', ''), '.', '')"
-        return try singleID("""
-            SELECT id FROM attendances WHERE action_id = ? AND phone IS NOT NULL AND \(key) = ?
-            \(withoutEmail ? "AND email IS NULL" : "") ORDER BY email IS NOT NULL, id LIMIT 1
-            """, actionID, Validation.phoneKey(phone))
+        let statement = try BoundStatement(self, sql: """
+            SELECT id, email FROM attendances WHERE action_id = ? AND phone IS NOT NULL AND \(key) = ?
+            \(withoutEmail ? "AND email IS NULL" : "") ORDER BY email IS NOT NULL, id LIMIT 2
+            """)
+        statement.reset()
+        defer { statement.reset() }
+        statement.bind(1, actionID)
+        statement.bind(2, Validation.phoneKey(phone))
+        guard try statement.next() else { return nil }
+        let first = statement.int64(0)
+        if try statement.isNull(1) || !statement.next() { return first }
+        throw PicketlineError.conflict(field: "phone", reason: """
+            more than one person answered from this phone number, each with an e-mail address; give the e-mail address too
+            """)
     }
 
     private func singleID(_ sql: String, _ actionID: Int64, _ text: String) throws -> Int64? {

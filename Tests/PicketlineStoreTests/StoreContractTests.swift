@@ -166,9 +166,12 @@ import PicketlineCore
         // A shared phone: the number with another e-mail is someone else's answer.
         let partner = try await store.rsvp(action: action.slug, RSVP(name: "Bo", email: "bo@example.org", phone: "+44 7700 900000"))
         #expect(partner.created && partner.attendance.id != first.attendance.id && partner.attendance.waitlisted)
-        // The number alone answers for the first of them, the one who gave it first, never a new place.
-        let phoneOnly = try await store.rsvp(action: action.slug, RSVP(name: "Ada", phone: "+44 7700 900 000", status: .tentative))
-        #expect(!phoneOnly.created && phoneOnly.attendance.id == first.attendance.id)
+        // The number alone names neither of them now: refused, and nobody's answer changes (QA).
+        let error = await #expect(throws: PicketlineError.self) {
+            _ = try await store.rsvp(action: action.slug, RSVP(name: "Ada", phone: "+44 7700 900 000", status: .declined))
+        }
+        #expect(error?.field == "phone" && error?.description.contains("more than one person") == true)
+        #expect(try await store.attendances(action: action.slug).map(\.status) == [.accepted, .accepted])
         // A number without its country code is not taken for it.
         let national = try await store.rsvp(action: action.slug, RSVP(name: "Cy", phone: "07700 900000"))
         #expect(national.created)

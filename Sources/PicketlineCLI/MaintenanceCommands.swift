@@ -119,12 +119,14 @@ struct ConfigCommand: AsyncParsableCommand {
 }
 
 extension Configuration {
-    /// Every setting with its effective value, secrets masked.
+    /// Every setting with its effective value, secrets masked; in the order of `keys`, each of
+    /// which it names (a test holds the two together).
     var effectiveSettings: [(String, String)] {
         [("database.path", databasePath), ("database.durability", databaseDurability.rawValue), ("log.level", logLevel), ("log.format", logFormat),
          ("actions.default_time_zone", defaultTimeZone), ("http.host", http.host), ("http.port", String(http.port)),
          ("http.max_body_bytes", String(http.maxBodyBytes)), ("http.public_writes_per_minute", String(http.publicWritesPerMinute)),
          ("http.public_base_url", http.publicBaseURL), ("http.event_loops", String(http.eventLoops)),
+         ("http.cors_origins", http.corsOrigins.joined(separator: ", ")),
          ("webhooks.allow_cidrs", webhooks.allowCIDRs.map(\.description).joined(separator: ", ")),
          ("webhooks.max_concurrency", String(webhooks.maxConcurrency)), ("webhooks.max_per_host", String(webhooks.maxPerHost)),
          ("webhooks.connect_timeout_seconds", String(webhooks.connectTimeoutSeconds)),

@@ -198,7 +198,7 @@ extension APIService {
                                     field("affiliation", .string()), field("role", vocabulary(SpeakerRole.self)),
                                     field("state", vocabulary(ParticipationState.self)),
                                     field("position", .integer(minimum: 1), "default: last")]),
-                  success: .json(201, .reference("Speaker"))) { input in
+                  success: .json(201, .reference("Speaker")), errors: [409]) { input in
                 let action = try await managedAction(try input.parameter("action"), input.caller)
                 let body = input.json
                 let speaker = try await store.addSpeaker(action: String(action.id), SpeakerDraft(
@@ -210,7 +210,7 @@ extension APIService {
             Route(method: .patch, path: "/api/v1/speakers/{speaker}", summary: "Confirm, withdraw or re-invite a speaker",
                   tag: "speakers", access: .organiser,
                   body: BodySchema([field("state", vocabulary(ParticipationState.self), required: true)]),
-                  success: .json(200, .reference("Speaker"))) { input in
+                  success: .json(200, .reference("Speaker")), errors: [409]) { input in
                 let speaker = try await store.speaker(try input.id("speaker"))
                 _ = try await managedAction(String(speaker.actionID), input.caller)
                 let updated = try await store.setSpeakerState(speaker.id, try input.json.choice("state", ParticipationState.self)!)

@@ -92,6 +92,8 @@ enum DeliveryRows {
         var eventTypes: [String]
         var campaignID: Int64?
         var organisationID: Int64?
+        /// Whether it may receive personal data, and with it private actions' events.
+        var personalData: Bool
     }
 
     /// The scope of every active subscription (with an id above `first`), oldest first.
@@ -99,14 +101,15 @@ enum DeliveryRows {
         var lists = EventTypeLists()
         var result: [Scope] = []
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT id, state, starts_after_event, event_types, campaign_id, organisation_id
+            SELECT id, state, starts_after_event, event_types, campaign_id, organisation_id, personal_data
             FROM webhook_subscriptions WHERE state = ? AND id > ? ORDER BY id
             """), arguments: [SubscriptionState.active.rawValue, first])
         while let row = try rows.next() {
             let text: String = row[3]
             let eventTypes = try lists.list(text)
             result.append(Scope(id: row[0], state: try Row.stored(SubscriptionState.self, row[1], column: "state"), startsAfterEvent: row[2],
-                                eventTypesText: text, eventTypes: eventTypes, campaignID: row[4], organisationID: row[5]))
+                                eventTypesText: text, eventTypes: eventTypes, campaignID: row[4], organisationID: row[5],
+                                personalData: row[6]))
         }
         return result
     }
@@ -151,6 +154,6 @@ extension DeliveryRows.Scope {
     init(_ subscription: WebhookSubscription, startsAfterEvent: Int64? = nil) {
         self.init(id: subscription.id, state: subscription.state, startsAfterEvent: startsAfterEvent ?? subscription.startsAfterEvent,
                   eventTypesText: "", eventTypes: subscription.eventTypes, campaignID: subscription.campaignID,
-                  organisationID: subscription.organisationID)
+                  organisationID: subscription.organisationID, personalData: subscription.personalData)
     }
 }

@@ -375,6 +375,7 @@ extension Database {
             if event.type != EventType.webhookTest {
                 let resumeAfter = partial?.event == event.id ? partial?.subscription ?? 0 : 0
                 var typeMatches = DeliveryRows.TypeMatches(eventType: event.type)
+                let privateAction = try isOfPrivateAction(event)
                 for scope in scopes where scope.id > resumeAfter {
                     if made >= budget {
                         // Part-way: the events before this one are done; remember where this one stands.
@@ -384,7 +385,7 @@ extension Database {
                         return (OutboxExpansion(events: expanded, deliveries: made, partial: true), leased)
                     }
                     let wantsType = typeMatches.match(scope.eventTypesText) { scope.eventTypes }
-                    guard try wants(scope, event, typeWanted: wantsType) else { continue }
+                    guard try wants(scope, event, typeWanted: wantsType, privateAction: privateAction) else { continue }
                     let messageID = WebhookDelivery.messageID(eventID: event.eventID, subscriptionID: scope.id)
                     insert.reset()
                     insert.bind(1, event.id)
@@ -469,18 +470,24 @@ extension Database {
         return delivery
     }
 
-    /// Whether an event is for this subscription: written after it was made, a wanted type, and
-    /// within its campaign or organisation filter.
+    /// Whether an event is for this subscription: written after it was made, a wanted type,
+    /// within its campaign or organisation filter, and, for a private action's event, only if the
+    /// subscription may receive personal data.
     func wants(_ subscription: WebhookSubscription, _ event: OutboxEvent) throws -> Bool {
         try wants(DeliveryRows.Scope(subscription), event)
     }
 
-    /// As above, on the fields that decide it; `typeWanted` when the patterns were already matched.
-    func wants(_ subscription: DeliveryRows.Scope, _ event: OutboxEvent, typeWanted: Bool? = nil) throws -> Bool {
+    /// As above, on the fields that decide it; `typeWanted` when the patterns were already matched,
+    /// `privateAction` when the event's action was already looked at (`isOfPrivateAction`).
+    func wants(_ subscription: DeliveryRows.Scope, _ event: OutboxEvent, typeWanted: Bool? = nil, privateAction: Bool? = nil) throws -> Bool {
         guard subscription.state == .active, event.id > subscription.startsAfterEvent, event.type != EventType.webhookTest,
               typeWanted ?? subscription.eventTypes.contains(where: { EventTypePattern.matches($0, event.type) })
         else { return false }
         if let campaign = subscription.campaignID, event.campaignID != campaign { return false }
+        // A private action is for its organisers: its events go only where personal data may
+        // (an organisers' integration), never to a chat channel or a public feed (QA found
+        // "Action created: <a private action>" posted to Slack).
+        if !subscription.personalData, try privateAction ?? isOfPrivateAction(event) { return false }
         if let organisation = subscription.organisationID {
             // Actions it endorses: confirmed only. An invitation is not support (the action list's
             // `?organisation=` filter reads it the same way), and personal data may go with the event.
@@ -491,6 +498,13 @@ extension Database {
                 """, arguments: [action, organisation]) ?? false
         }
         return true
+    }
+
+    /// Whether the event is about an action that is private now (when it is sent out).
+    func isOfPrivateAction(_ event: OutboxEvent) throws -> Bool {
+        guard let action = event.actionID else { return false }
+        return try String.fetchOne(cachedStatement(sql: "SELECT visibility FROM actions WHERE id = ?"), arguments: [action])
+            == Visibility.private.rawValue
     }
 
     /// Makes the delivery of an event to a subscription unless it exists; returns 1 if made.

@@ -230,8 +230,9 @@ extension Database {
         var lists = DeliveryRows.EventTypeLists()
         var typeMatches = DeliveryRows.TypeMatches(eventType: event.type)
         let cursor = try dispatchCursor()
+        let privateAction = try isOfPrivateAction(event)
         let rows = try Row.fetchCursor(self, sql: """
-            SELECT id, url, format, state, starts_after_event, event_types, campaign_id, organisation_id
+            SELECT id, url, format, state, starts_after_event, event_types, campaign_id, organisation_id, personal_data
             FROM webhook_subscriptions ORDER BY id
             """)
         while let row = try rows.next() {
@@ -245,8 +246,8 @@ extension Database {
             let wantsType = try typeMatches.match(text) { try lists.list(text) }
             let scope = DeliveryRows.Scope(
                 id: id, state: try Row.stored(SubscriptionState.self, row[3], column: "state"), startsAfterEvent: row[4],
-                eventTypesText: text, eventTypes: [], campaignID: row[6], organisationID: row[7])
-            if try wants(scope, event, typeWanted: wantsType) {
+                eventTypesText: text, eventTypes: [], campaignID: row[6], organisationID: row[7], personalData: row[8])
+            if try wants(scope, event, typeWanted: wantsType, privateAction: privateAction) {
                 visit(id, row[1], try Row.stored(PayloadFormat.self, row[2], column: "format"), nil)
             }
         }

@@ -65,6 +65,29 @@ extension StoreFactory {
         #expect(actionBody["starts_at"] as? String == RFC3339.string(from: picket.startsAt))
     }
 
+    /// Found by QA: "Action created: <a private action>" was posted to a Slack channel. A private
+    /// action's events go only to subscriptions that may receive personal data.
+    @Test(arguments: StoreFactory.allCases)
+    func aPrivateActionsEventsGoOnlyWherePersonalDataMay(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
+        let chat = try await store.createSubscription(WebhookSubscriptionDraft(url: "https://hooks.example.org/chat", format: .slack),
+                                                      secret: Self.secret)
+        let organisers = try await store.createSubscription(
+            WebhookSubscriptionDraft(url: "https://hooks.example.org/crm", personalData: true), secret: Self.secret)
+        let meeting = try await store.createAction(ActionDraft(title: "Planning meeting", startsAt: clock.now().addingTimeInterval(86_400),
+                                                               timeZone: "UTC", visibility: .private))
+        _ = try await store.createCallout(action: meeting.slug, message: "Bring the banners")
+        _ = try await store.expandOutbox(limit: 100)
+        #expect(try await store.deliveries(DeliveryFilter(subscriptionID: chat.id)).isEmpty)
+        #expect(try await store.deliveries(DeliveryFilter(subscriptionID: organisers.id)).map(\.eventType)
+                == [EventType.calloutCreated, EventType.actionCreated])
+        // Made public, it is announced: its update goes to both.
+        _ = try await store.updateAction(meeting.slug, ActionChanges(visibility: .public))
+        _ = try await store.expandOutbox(limit: 100)
+        #expect(try await store.deliveries(DeliveryFilter(subscriptionID: chat.id)).map(\.eventType) == [EventType.actionUpdated])
+        #expect(try await store.deliveries(DeliveryFilter(subscriptionID: organisers.id)).count == 3)
+    }
+
     @Test(arguments: StoreFactory.allCases)
     func aCalloutForAnUnknownActionOrWithoutMessageWritesNothing(_ factory: StoreFactory) async throws {
         let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }

@@ -171,6 +171,12 @@ extension APIService {
                     guard role == nil || role == current.role else {
                         throw APIError.forbidden("an organisation does not set its own role; the action's organisers do")
                     }
+                    // It accepts or declines an invitation, or leaves; coming back after it left (or
+                    // was withdrawn) takes a new invitation from the organisers.
+                    let answers: [ParticipationState: Set<ParticipationState>] = [.invited: [.confirmed, .withdrawn], .confirmed: [.withdrawn]]
+                    if let state, state != current.state, answers[current.state]?.contains(state) != true {
+                        throw APIError.forbidden("\(current.state.rawValue) → \(state.rawValue) is the action's organisers' to decide")
+                    }
                 } else {
                     action = try await managedAction(reference, input.caller)
                     let current = try await store.endorsements(ofAction: String(action.id), includeWithdrawn: true)

@@ -116,6 +116,11 @@ import Testing
             #expect(try await client.call(.patch, "/api/v1/actions/planning/endorsements/workers-power", headers: fixture.headers(.organiser),
                                           json: #"{"role": "supporter"}"#).status == .ok)
             #expect(try await client.call(.get, "/api/v1/actions/planning/attendances", headers: other).status == .notFound)
+            // Withdrawn by the caller, it cannot confirm itself back in.
+            #expect(try await client.call(.patch, "/api/v1/actions/planning/endorsements/workers-power", headers: fixture.headers(.organiser),
+                                          json: #"{"state": "withdrawn"}"#).status == .ok)
+            #expect(try await client.call(.patch, "/api/v1/actions/planning/endorsements/workers-power", headers: other,
+                                          json: #"{"state": "confirmed"}"#).status == .forbidden)
         }
     }
 

@@ -404,7 +404,7 @@ class Deliveries:
         return time.monotonic() - started
 
 
-def fanout_benchmark(work, subscriptions=1000, rounds=5):
+def fanout_benchmark(work, subscriptions=1000, rounds=9):
     nginx_port = free_port()
     with open(os.path.join(work, "nginx.conf"), "w") as handle:
         handle.write(NGINX_CONF.replace("%WORK%", work).replace("%PORT%", str(nginx_port)))

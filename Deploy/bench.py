@@ -87,7 +87,7 @@ def wrk(url, script=None, connections=32):
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     slowest = re.search(r"Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)", output)
     elapsed = sum(after) - sum(before)
-    histogram = re.search(r"histogram_samples=(\d+) latency_sum_s=([\d.]+)", output)
+    histogram = re.search(r"histogram_samples=(\d+)", output)
     return {"rate": rate, "total": total, "non2xx": int(non2xx.group(1)) if non2xx else 0,
             "p99_ms": float(p99.group(1)) * scale[p99.group(2)], "max_ms": float(slowest.group(1)) * scale[slowest.group(2)],
             # The share of the machine's CPU time the host took (steal) and spent waiting for the disk
@@ -99,8 +99,7 @@ def wrk(url, script=None, connections=32):
             "retransmitted": retransmitted,
             # wrk adds samples for coordinated omission (README, Performance): one stall of X ms adds
             # about rate × X, which is what lifts a round's p99 when a commit stalls.
-            "added_samples": int(histogram.group(1)) - total if histogram else None,
-            "latency_sum_s": float(histogram.group(2)) if histogram else None}
+            "added_samples": int(histogram.group(1)) - total if histogram else None}
 
 
 RSVP_ROUTE = 'http_route="/api/v1/actions/{action}/attendances",http_request_method="POST",http_response_status_code="201",'
@@ -124,9 +123,8 @@ def serve_round(before, after):
     """Where one round's time went inside serve, from its histograms before and after: the writer's
     commits, those over 20 ms and the slowest one's bucket; the checkpoints (a commit that leaves
     1,000 pages in the WAL copies them back before its writes are answered) and the slowest one's
-    bucket; the bucket holding the 99th percentile
-    of the writes' waits (queued → committed); and that of the RSVP handler's duration (which
-    holds the wait). wrk's p99 well above the handler's was spent outside it: reading the request,
+    bucket; the bucket holding the 99th percentile of the writes' waits (queued → committed); and
+    that of the RSVP handler's duration (which holds the wait). wrk's p99 well above the handler's was spent outside it: reading the request,
     handing it to the handler, writing the answer, or in wrk itself."""
     def delta(name):
         earlier = dict(before.get(name, []))
@@ -164,15 +162,14 @@ request = function()
   return wrk.format("POST", "%PATH%", {["Content-Type"] = "application/json"}, body)
 end
 -- wrk's latency histogram after its coordinated-omission correction: how many samples it holds
--- (the responses, and those the correction added) and their sum.
+-- (the responses, and those the correction added).
 done = function(summary, latency, requests)
-  local samples, sum = 0, 0
+  local samples = 0
   for i = 1, #latency do
-    local value, count = latency(i)
+    local _, count = latency(i)
     samples = samples + count
-    sum = sum + value * count
   end
-  io.write(string.format("histogram_samples=%d latency_sum_s=%.1f\\n", samples, sum / 1e6))
+  io.write(string.format("histogram_samples=%d\\n", samples))
 end
 """
 
@@ -209,10 +206,10 @@ def admin_writes(work, tag, count, while_running=None):
     return times
 
 
-def sqlite_commit_rate(work, synchronous, seconds=3.0, stall=None):
+def sqlite_commit_rate(work, synchronous, seconds=3.0):
     """The disk's own limit: single-row IMMEDIATE transactions per second in WAL mode; returns the
-    rate, the commits over 20 ms (with `stall`, also those over it: a pair) and the slowest commit
-    in ms (what the disk does without serve)."""
+    rate, the commits over 20 ms, those over 70 ms and the slowest commit in ms (what the disk does
+    without serve)."""
     import sqlite3
     connection = sqlite3.connect(os.path.join(work, f"commits-{synchronous}.sqlite"), isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
@@ -226,18 +223,18 @@ def sqlite_commit_rate(work, synchronous, seconds=3.0, stall=None):
         connection.execute("COMMIT")
         took = time.monotonic() - committing
         slow, slowest, count = slow + (took > 0.02), max(slowest, took), count + 1
-        stalled += stall is not None and took > stall
+        stalled += took > 0.07
     connection.close()
-    return count / (time.monotonic() - started), (slow, stalled) if stall is not None else slow, slowest * 1000
+    return count / (time.monotonic() - started), slow, stalled, slowest * 1000
 
 
 def disk_benchmark(work, seconds=float(os.environ.get("BENCH_DISK_SECONDS", "240"))):
     """Not in the default run: the disk's own stalls over minutes. Single-row commits (WAL,
     synchronous=FULL) from Python's sqlite3, no serve: how often one commit takes over 20 and 70 ms.
     A stall of 70 ms or more during an RSVP round puts wrk's p99 over 20 ms (README, Performance)."""
-    rate, slow, slowest = sqlite_commit_rate(work, "FULL", seconds=seconds, stall=0.07)
+    rate, slow, stalled, slowest = sqlite_commit_rate(work, "FULL", seconds=seconds)
     row(f"SQLite single-row commits, FULL, {seconds:.0f} s: rate / over 20 ms / over 70 ms / slowest",
-        f"{rate:.0f}/s / {slow[0]} / {slow[1]} / {slowest:.1f} ms", "", "", "(record)", True)
+        f"{rate:.0f}/s / {slow} / {stalled} / {slowest:.1f} ms", "", "", "(record)", True)
 
 
 def http_benchmarks(work):
@@ -294,8 +291,8 @@ def http_benchmarks(work):
     get_rate, bare_get_rate = median([g["rate"] for g in gets]), median([g["rate"] for g in bare_gets])
     worst_p99 = max(post["p99_ms"] for post in posts)
 
-    full, full_slow, full_slowest = sqlite_commit_rate(work, "FULL")
-    normal, _, _ = sqlite_commit_rate(work, "NORMAL")
+    full, full_slow, _, full_slowest = sqlite_commit_rate(work, "FULL")
+    normal, _, _, _ = sqlite_commit_rate(work, "NORMAL")
     row("SQLite single-row commits/s, WAL (the disk's limit)", f"{full:.0f} FULL", f"{normal:.0f} NORMAL", "", "(reference)", True)
     row("  the same, FULL: commits over 20 ms / slowest (the disk's own stalls, 3 s)", f"{full_slow} / {full_slowest:.1f} ms", "", "",
         "(record)", True)

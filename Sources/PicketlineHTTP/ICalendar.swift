@@ -45,27 +45,42 @@ struct ICalendar {
         return String(format: "%04d%02d%02dT%02d%02d%02dZ", civil.year, civil.month, civil.day, civil.hour, civil.minute, civil.second)
     }
 
-    /// TEXT escaping (RFC 5545 §3.3.11).
+    /// TEXT escaping (RFC 5545 §3.3.11): a line break of any kind (CRLF, LF, or a CR alone)
+    /// becomes `\n`; the other control characters TEXT may not hold (all but tab) are dropped.
     static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ";", with: "\\;")
-            .replacingOccurrences(of: ",", with: "\\,").replacingOccurrences(of: "\r\n", with: "\\n")
-            .replacingOccurrences(of: "\n", with: "\\n")
+        var result = String.UnicodeScalarView()
+        var afterCR = false
+        for scalar in text.unicodeScalars {
+            defer { afterCR = scalar == "\r" }
+            switch scalar {
+            case "\\": result.append(contentsOf: "\\\\".unicodeScalars)
+            case ";": result.append(contentsOf: "\\;".unicodeScalars)
+            case ",": result.append(contentsOf: "\\,".unicodeScalars)
+            case "\r": result.append(contentsOf: "\\n".unicodeScalars)
+            case "\n": if !afterCR { result.append(contentsOf: "\\n".unicodeScalars) }
+            case "\t": result.append(scalar)
+            default: if scalar.value >= 0x20 && scalar.value != 0x7F { result.append(scalar) }
+            }
+        }
+        return String(result)
     }
 
-    /// Folds a content line at 75 octets without splitting a UTF-8 character (RFC 5545 §3.1).
+    /// Folds a content line at 75 octets without splitting a UTF-8 sequence (RFC 5545 §3.1). It
+    /// counts Unicode scalars, not characters: a letter carrying many combining marks is one
+    /// character of any length, and may be split between its marks.
     static func fold(_ line: String) -> String {
-        var result = ""
+        var result = String.UnicodeScalarView()
         var octets = 0
-        for character in line {
-            let size = String(character).utf8.count
+        for scalar in line.unicodeScalars {
+            let size = String(scalar).utf8.count
             if octets + size > 75 {
-                result += "\r\n "
+                result.append(contentsOf: "\r\n ".unicodeScalars)
                 octets = 1
             }
-            result.append(character)
+            result.append(scalar)
             octets += size
         }
-        return result
+        return String(result)
     }
 }
 

@@ -39,6 +39,24 @@ import Testing
         }
     }
 
+    /// Found by QA: a CR alone went into DESCRIPTION raw, and a letter with many combining marks
+    /// made a folded line longer than 75 octets (folding went by whole characters).
+    @Test func calendarTextEscapesEveryLineBreakAndFoldsByOctets() {
+        #expect(ICalendar.escape("a\rb\r\nc\nd") == "a\\nb\\nc\\nd")
+        #expect(ICalendar.escape("tab\there, bell\u{7}; \\") == "tab\there\\, bell\\; \\\\")
+        let zalgo = "DESCRIPTION:zalgo a" + String(repeating: "\u{301}", count: 60) + " end"
+        let folded = ICalendar.fold(zalgo)
+        #expect(folded.split(separator: "\r\n", omittingEmptySubsequences: false).allSatisfy { $0.utf8.count <= 75 })
+        // Unfolding (dropping CRLF and one space, scalar by scalar: a space before a combining
+        // mark is one character with it) gives the line back.
+        var unfolded = String.UnicodeScalarView(), scalars = Array(folded.unicodeScalars), index = 0
+        while index < scalars.count {
+            if scalars[index] == "\r", index + 2 < scalars.count, scalars[index + 1] == "\n", scalars[index + 2] == " " { index += 3; continue }
+            unfolded.append(scalars[index]); index += 1
+        }
+        #expect(String(unfolded) == zalgo)
+    }
+
     @Test func csvExportsQuoteAsRFC4180AndReadBack() async throws {
         let fixture = try await APIFixture.make(); defer { fixture.remove() }
         _ = try await fixture.store.sign(statement: "release", .person(name: "Smith, \"Red\" Jo", affiliation: "UCU, \"Leeds\" branch", email: nil))

@@ -28,9 +28,14 @@ struct IncidentCommand: AsyncParsableCommand {
 
         func run(store: SQLiteStore, configuration: Configuration) async throws {
             let target = try await store.action(action)
-            let incident = try await store.reportIncident(action: target.slug, IncidentReport(
-                kind: kind, occurredAt: try at.map { try Output.localTime($0, in: target.zone, field: "at") },
-                description: description, peopleConcerned: people))
+            let incident: Incident
+            do {
+                incident = try await store.reportIncident(action: target.slug, IncidentReport(
+                    kind: kind, occurredAt: try at.map { try Output.localTime($0, in: target.zone, field: "at") },
+                    description: description, peopleConcerned: people))
+            } catch PicketlineError.invalid(let field, let reason) where field == "occurred_at" {
+                throw PicketlineError.invalid(field: "at", reason: reason)  // the option it came from
+            }
             if output.json { try Output.json(incident) } else { Output.line("reported incident \(incident.id) (\(incident.kind.rawValue)), open") }
         }
     }

@@ -29,7 +29,7 @@ public struct APIError: Error, HTTPResponseError, Equatable {
     /// The domain's names for the few fields the API calls otherwise (OSDI's `start_date`, the
     /// request's `event_types`, the nested `location.location`), so that `field` names what was sent.
     static let requestNames = [
-        "starts_at": "start_date", "ends_at": "end_date", "events": "event_types", "tz": "time_zone",
+        "starts_at": "start_date", "ends_at": "end_date", "occurred_at": "occurred_date", "events": "event_types", "tz": "time_zone",
         "location.latitude": "location.location.latitude", "location.longitude": "location.location.longitude",
     ]
 

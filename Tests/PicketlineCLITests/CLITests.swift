@@ -104,6 +104,9 @@ import Testing
         #expect(try cli.ok(["attendance", "show", String(bob)]).squeezed.contains("Waitlisted: no"))
         #expect(try cli.ok(["attendance", "check-in", String(bob)]).contains("checked in Bob"))
         _ = try cli.ok(["headcount", "record", slug, "23", "--note", "cold morning"])
+        // A time to come is refused naming the option it came from (QA: it said occurred_at).
+        let future = try cli.run(["incident", "report", slug, "--kind", "arrest", "--description", "x", "--at", "2099-01-01 10:00"])
+        #expect(future.status == 1 && future.stderr.hasPrefix("error: at: is in the future"), "\(future.stderr)")
         #expect(try cli.ok(["incident", "report", slug, "--kind", "police-action", "--description", "Bailiffs with police"]).contains("incident 1"))
         _ = try cli.ok(["incident", "follow-up", "1", "--state", "closed", "--note", "Eviction postponed"])
         #expect(try cli.ok(["incident", "show", "1"]).contains("Eviction postponed"))

@@ -267,6 +267,10 @@ import Testing
     @Test func anotherOrganisationsIncidentLooksLikeAnUnknownOne() async throws {
         let fixture = try await APIFixture.make(); defer { fixture.remove() }
         try await fixture.test { client in
+            // A time to come is refused naming the field as the request spells it (QA: occurred_at).
+            let future = try await client.call(.post, "/api/v1/actions/embassy-picket/incidents", headers: fixture.headers(.admin),
+                                               json: #"{"kind": "arrest", "description": "x", "occurred_date": "2099-01-01T00:00:00Z"}"#)
+            #expect(future.status == .badRequest && future.body.contains(#""field":"occurred_date""#), "\(future.body)")
             let theirs = try await client.call(.get, "/api/v1/incidents/\(fixture.incident.id)", headers: fixture.headers(.otherOrganiser))
             let unknown = try await client.call(.get, "/api/v1/incidents/999999", headers: fixture.headers(.otherOrganiser))
             #expect(theirs.status == .notFound && unknown.status == .notFound)

@@ -7,9 +7,16 @@ enum Output {
         print(text)
     }
 
+    /// `error: <field>: <reason>`, as the README says: a refusal names what it is about, as the
+    /// API's `field` does (`error: campaign: "nope" not found`, `error: signature: … withdrawn`).
     static func error(_ error: PicketlineError) {
-        var message = "error: \(error.message)"
-        if case .unavailable(let detail) = error { message += "\n  detail: \(detail)" }
+        var message: String
+        switch error {
+        case .invalid: message = "error: \(error.message)"
+        case .notFound(let entity, let reference): message = "error: \(entity): \(reference.debugDescription) not found"
+        case .conflict(let field, let reason): message = "error: \(field): \(reason)"
+        case .unavailable(let detail): message = "error: \(error.message)\n  detail: \(detail)"
+        }
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 

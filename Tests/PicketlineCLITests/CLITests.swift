@@ -150,9 +150,10 @@ import Testing
         (["action", "create", "--title", "P", "--starts", "next tuesday"], "starts_at"),
         (["action", "create", "--title", "P", "--starts", "2099-01-01 12:00", "--capacity=-3"], "capacity"),
         (["organisation", "create", "--name", "X", "--email", "not-an-email"], "email"),
-        (["action", "show", "no-such-action"], "no action"),
-        (["action", "endorse", "1", "ghost-org"], "no action"),
-        (["statement", "sign", "ghost", "--name", "Ada"], "no statement"),
+        // Every refusal is `error: <field>: <reason>`, the thing not found included (QA: "error: no action …").
+        (["action", "show", "no-such-action"], "error: action: \"no-such-action\" not found"),
+        (["action", "endorse", "1", "ghost-org"], "error: action: \"1\" not found"),
+        (["statement", "sign", "ghost", "--name", "Ada"], "error: statement: \"ghost\" not found"),
     ])
     func badInputIsRefusedOnStderrWithANonZeroExit(_ arguments: [String], _ mention: String) throws {
         let cli = try BinaryRunner(); defer { cli.remove() }

@@ -76,7 +76,7 @@ import Testing
         #expect(taken.status == 1 && taken.stderr.contains("already named \"digest-kazakhstan-solidarity\""))
         #expect(try cli.ok(["schedule", "history"]) == "(none)\n")
         let unknown = try cli.run(["schedule", "pause", "nothing"])
-        #expect(unknown.status == 1 && unknown.stderr == "error: no schedule \"nothing\"\n")
+        #expect(unknown.status == 1 && unknown.stderr == "error: schedule: \"nothing\" not found\n")
     }
 
     @Test(arguments: [["reminder"], ["reminder", "set"], ["reminder", "list"], ["reminder", "defaults"], ["reminder", "sync"],

@@ -14,7 +14,7 @@ enum Output {
         switch error {
         case .invalid: message = "error: \(error.message)"
         case .notFound(let entity, let reference): message = "error: \(entity): \(reference.debugDescription) not found"
-        case .conflict(let field, let reason): message = "error: \(field): \(reason)"
+        case .conflict(let field, let reason): message = "error: " + (field.map { "\($0): " } ?? "") + reason
         case .unavailable(let detail): message = "error: \(error.message)\n  detail: \(detail)"
         }
         FileHandle.standardError.write(Data((message + "\n").utf8))

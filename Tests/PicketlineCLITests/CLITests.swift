@@ -44,6 +44,14 @@ import Testing
         #expect(try cli.ok(["doctor"]).contains("integrity"))
     }
 
+    @Test func aConflictNamesItsField() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        _ = try cli.ok(["demo"])
+        _ = try cli.ok(["statement", "withdraw-signature", "1"])
+        let again = try cli.run(["statement", "withdraw-signature", "1"])
+        #expect(again.status == 1 && again.stderr == "error: signature: signature 1 is already withdrawn\n", "\(again.stderr)")
+    }
+
     @Test func theDemoListsTheLondonPicketsCallerAndItsSixSupporters() throws {
         let cli = try BinaryRunner(); defer { cli.remove() }
         #expect(try cli.ok(["demo"]).contains("loaded the demo"))
@@ -156,6 +164,7 @@ import Testing
         (["statement", "sign", "ghost", "--name", "Ada"], "error: statement: \"ghost\" not found"),
     ])
     func badInputIsRefusedOnStderrWithANonZeroExit(_ arguments: [String], _ mention: String) throws {
+        // (Conflicts: see aConflictNamesItsField.)
         let cli = try BinaryRunner(); defer { cli.remove() }
         let result = try cli.run(arguments)
         #expect(result.status != 0)

@@ -375,7 +375,7 @@ extension Database {
             if event.type != EventType.webhookTest {
                 let resumeAfter = partial?.event == event.id ? partial?.subscription ?? 0 : 0
                 var typeMatches = DeliveryRows.TypeMatches(eventType: event.type)
-                let privateAction = try isOfPrivateAction(event)
+                var privateAction = PrivateActionCheck(event)
                 for scope in scopes where scope.id > resumeAfter {
                     if made >= budget {
                         // Part-way: the events before this one are done; remember where this one stands.
@@ -385,7 +385,7 @@ extension Database {
                         return (OutboxExpansion(events: expanded, deliveries: made, partial: true), leased)
                     }
                     let wantsType = typeMatches.match(scope.eventTypesText) { scope.eventTypes }
-                    guard try wants(scope, event, typeWanted: wantsType, privateAction: privateAction) else { continue }
+                    guard try wants(scope, event, typeWanted: wantsType, privateAction: &privateAction) else { continue }
                     let messageID = WebhookDelivery.messageID(eventID: event.eventID, subscriptionID: scope.id)
                     insert.reset()
                     insert.bind(1, event.id)
@@ -477,9 +477,16 @@ extension Database {
         try wants(DeliveryRows.Scope(subscription), event)
     }
 
-    /// As above, on the fields that decide it; `typeWanted` when the patterns were already matched,
-    /// `privateAction` when the event's action was already looked at (`isOfPrivateAction`).
-    func wants(_ subscription: DeliveryRows.Scope, _ event: OutboxEvent, typeWanted: Bool? = nil, privateAction: Bool? = nil) throws -> Bool {
+    /// As above, on the fields that decide it; `typeWanted` when the patterns were already matched.
+    func wants(_ subscription: DeliveryRows.Scope, _ event: OutboxEvent, typeWanted: Bool? = nil) throws -> Bool {
+        var privateAction = PrivateActionCheck(event)
+        return try wants(subscription, event, typeWanted: typeWanted, privateAction: &privateAction)
+    }
+
+    /// As above, asking `privateAction` (one per event, shared by the subscriptions it is tried
+    /// against) whether the event's action is private, and only when that decides it.
+    func wants(_ subscription: DeliveryRows.Scope, _ event: OutboxEvent, typeWanted: Bool?,
+               privateAction: inout PrivateActionCheck) throws -> Bool {
         guard subscription.state == .active, event.id > subscription.startsAfterEvent, event.type != EventType.webhookTest,
               typeWanted ?? subscription.eventTypes.contains(where: { EventTypePattern.matches($0, event.type) })
         else { return false }
@@ -487,7 +494,7 @@ extension Database {
         // A private action is for its organisers: its events go only where personal data may
         // (an organisers' integration), never to a chat channel or a public feed (QA found
         // "Action created: <a private action>" posted to Slack).
-        if !subscription.personalData, try privateAction ?? isOfPrivateAction(event) { return false }
+        if !subscription.personalData, try privateAction.isPrivate(self) { return false }
         if let organisation = subscription.organisationID {
             // Actions it endorses: confirmed only. An invitation is not support (the action list's
             // `?organisation=` filter reads it the same way), and personal data may go with the event.
@@ -500,11 +507,21 @@ extension Database {
         return true
     }
 
-    /// Whether the event is about an action that is private now (when it is sent out).
-    func isOfPrivateAction(_ event: OutboxEvent) throws -> Bool {
-        guard let action = event.actionID else { return false }
-        return try String.fetchOne(cachedStatement(sql: "SELECT visibility FROM actions WHERE id = ?"), arguments: [action])
-            == Visibility.private.rawValue
+    /// Whether an event is about an action that is private now (when it is sent out): looked up
+    /// once, the first time a subscription's decision needs it, and not at all when none does.
+    struct PrivateActionCheck {
+        let event: OutboxEvent
+        private var known: Bool?
+
+        init(_ event: OutboxEvent) { self.event = event }
+
+        mutating func isPrivate(_ db: Database) throws -> Bool {
+            if let known { return known }
+            guard let action = event.actionID else { known = false; return false }
+            let visibility = try String.fetchOne(db.cachedStatement(sql: "SELECT visibility FROM actions WHERE id = ?"), arguments: [action])
+            known = visibility == Visibility.private.rawValue
+            return known!
+        }
     }
 
     /// Makes the delivery of an event to a subscription unless it exists; returns 1 if made.

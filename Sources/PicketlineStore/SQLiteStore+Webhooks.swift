@@ -230,7 +230,7 @@ extension Database {
         var lists = DeliveryRows.EventTypeLists()
         var typeMatches = DeliveryRows.TypeMatches(eventType: event.type)
         let cursor = try dispatchCursor()
-        let privateAction = try isOfPrivateAction(event)
+        var privateAction = PrivateActionCheck(event)
         let rows = try Row.fetchCursor(self, sql: """
             SELECT id, url, format, state, starts_after_event, event_types, campaign_id, organisation_id, personal_data
             FROM webhook_subscriptions ORDER BY id
@@ -247,7 +247,7 @@ extension Database {
             let scope = DeliveryRows.Scope(
                 id: id, state: try Row.stored(SubscriptionState.self, row[3], column: "state"), startsAfterEvent: row[4],
                 eventTypesText: text, eventTypes: [], campaignID: row[6], organisationID: row[7], personalData: row[8])
-            if try wants(scope, event, typeWanted: wantsType, privateAction: privateAction) {
+            if try wants(scope, event, typeWanted: wantsType, privateAction: &privateAction) {
                 visit(id, row[1], try Row.stored(PayloadFormat.self, row[2], column: "format"), nil)
             }
         }

@@ -143,7 +143,8 @@ extension APIService {
                 let body = input.json
                 let organisation = try await store.organisation(try body.required("organisation"))
                 let role = try body.choice("role", EndorsementRole.self) ?? .supporter
-                try await checkEndorsementChange(action, input.caller, current: nil, to: role)
+                try checkEndorsementChange(try await store.endorsements(ofAction: String(action.id), includeWithdrawn: true), input.caller,
+                                           of: organisation.id, to: role)
                 let endorsement = try await store.endorse(
                     action: String(action.id), organisation: String(organisation.id), role: role,
                     state: try body.choice("state", ParticipationState.self) ?? .invited)
@@ -179,9 +180,8 @@ extension APIService {
                     }
                 } else {
                     action = try await managedAction(reference, input.caller)
-                    let current = try await store.endorsements(ofAction: String(action.id), includeWithdrawn: true)
-                        .first(where: { $0.organisation.id == organisation.id })?.endorsement.role
-                    try await checkEndorsementChange(action, input.caller, current: current, to: role)
+                    try checkEndorsementChange(try await store.endorsements(ofAction: String(action.id), includeWithdrawn: true), input.caller,
+                                               of: organisation.id, to: role)
                 }
                 let endorsement = try await store.setEndorsement(
                     action: String(action.id), organisation: String(organisation.id), state: state, role: role)

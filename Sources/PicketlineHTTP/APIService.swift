@@ -59,13 +59,16 @@ struct APIService: Sendable {
         }?.endorsement.role
     }
 
-    /// Whether an organiser may record or change another organisation's endorsement of an action
-    /// it manages, from `current` (nil when new) to `role`. Only a caller touches a caller's
-    /// endorsement or makes an organisation caller: a co-organiser could otherwise withdraw the
-    /// caller, or promote itself, and lock the caller out of its own action (found by QA).
-    func checkEndorsementChange(_ action: Action, _ caller: Caller, current: EndorsementRole?, to role: EndorsementRole?) async throws {
+    /// Whether an organiser may record or change `organisation`'s endorsement of an action it
+    /// manages (`endorsements`: the action's, withdrawn ones included), to `role`. Only a caller
+    /// touches a caller's endorsement or makes an organisation caller: a co-organiser could
+    /// otherwise withdraw the caller, or promote itself, and lock the caller out of its own action
+    /// (found by QA).
+    func checkEndorsementChange(_ endorsements: [EndorsingOrganisation], _ caller: Caller, of organisation: Int64,
+                                to role: EndorsementRole?) throws {
         guard !caller.isAdmin else { return }
-        let own = try await managingRole(action, caller)
+        let current = endorsements.first { $0.organisation.id == organisation }?.endorsement.role
+        let own = endorsements.first { $0.organisation.id == caller.organisationID && $0.endorsement.grantsManagement }?.endorsement.role
         if own != .caller && (current == .caller || role == .caller) {
             throw APIError.forbidden("only the calling organisation changes a caller's endorsement or makes an organisation caller")
         }

@@ -69,7 +69,7 @@ enum DeliveryRows {
 
     /// Decodes subscriptions, parsing each distinct `event_types` list once.
     struct SubscriptionDecoder {
-        private var lists = EventTypeLists()
+        fileprivate(set) var lists = EventTypeLists()
 
         mutating func subscription(_ row: Row) throws -> WebhookSubscription {
             let eventTypes = try lists.list(row[3])
@@ -114,6 +114,63 @@ enum DeliveryRows {
         return result
     }
 
+    /// Whether any subscription is active: without one, expansion has nothing to make.
+    static func anyActiveSubscription(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM webhook_subscriptions WHERE state = ?)"),
+                          arguments: [SubscriptionState.active.rawValue]) ?? false
+    }
+
+    /// The active subscriptions (with an id above `first`) one event is looked at for, oldest
+    /// first: from `listed` when a round read them once for several events, else row by row,
+    /// whole, so that the walk reads only as far as it goes and `subscription()` decodes the
+    /// one it stands on without a second read.
+    struct ScopeWalk {
+        private let listed: [Scope]?
+        private var position = 0
+        private let first: Int64
+        private let rows: RowCursor?
+        private var row: Row?
+        private var decoder = SubscriptionDecoder()
+
+        init(_ db: Database, listed: [Scope]?, after first: Int64) throws {
+            self.listed = listed
+            self.first = first
+            // Its own statement: it stays open while the walk makes deliveries with others.
+            rows = listed == nil ? try Row.fetchCursor(db, sql: """
+                SELECT \(DeliveryRows.subscriptionColumns) FROM webhook_subscriptions WHERE state = ? AND id > ? ORDER BY id
+                """, arguments: [SubscriptionState.active.rawValue, first]) : nil
+        }
+
+        /// The next subscription's scope, or nil after the last.
+        mutating func next() throws -> Scope? {
+            if let listed {
+                while position < listed.count {
+                    defer { position += 1 }
+                    if listed[position].id > first { return listed[position] }
+                }
+                return nil
+            }
+            guard let row = try rows?.next() else {
+                self.row = nil
+                return nil
+            }
+            self.row = row
+            // The columns of `subscriptionColumns`: id, event_types, campaign_id, organisation_id,
+            // personal_data, state, starts_after_event.
+            let text: String = row[3]
+            return Scope(id: row[0], state: try Row.stored(SubscriptionState.self, row[8], column: "state"), startsAfterEvent: row[15],
+                         eventTypesText: text, eventTypes: try decoder.lists.list(text), campaignID: row[4],
+                         organisationID: row[5], personalData: row[7])
+        }
+
+        /// The whole subscription of the scope `next()` returned last, when the walk reads rows;
+        /// nil when it walks a list (then `claims(for:)` reads it).
+        mutating func subscription() throws -> WebhookSubscription? {
+            guard let row else { return nil }
+            return try decoder.subscription(row)
+        }
+    }
+
     static func deliveries(_ db: Database, sql: String, arguments: StatementArguments) throws -> [WebhookDelivery] {
         var result: [WebhookDelivery] = []
         let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
@@ -156,4 +213,12 @@ extension DeliveryRows.Scope {
                   eventTypesText: "", eventTypes: subscription.eventTypes, campaignID: subscription.campaignID,
                   organisationID: subscription.organisationID, personalData: subscription.personalData)
     }
+}
+
+/// A delivery made or claimed leased, with its event, and its subscription when the step that
+/// leased it already read it whole (`claims(for:)` reads the others).
+struct LeasedDelivery {
+    var delivery: WebhookDelivery
+    var event: OutboxEvent
+    var subscription: WebhookSubscription?
 }

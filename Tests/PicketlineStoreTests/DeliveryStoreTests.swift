@@ -206,6 +206,58 @@ extension StoreFactory {
         #expect(try await store.calloutStatus(third.id).deliveries.isEmpty)
     }
 
+    /// One new event (a call-out's) is expanded walking the subscriptions row by row, and what it
+    /// leases comes with each subscription decoded from that row: the same filters decide as for
+    /// several events, and every claimed delivery carries its whole subscription, as read alone.
+    @Test(arguments: StoreFactory.allCases)
+    func aSingleEventsFanOutIsDecidedAndClaimedWithWholeSubscriptionsRoundByRound(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
+        // Ids that differ between campaigns and organisations, so that a column read in the place of
+        // another cannot decide the same by chance.
+        let otherCampaign = try await store.createCampaign(CampaignDraft(name: "Another campaign"))
+        let campaign = try await store.createCampaign(CampaignDraft(name: "Kazakhstan solidarity"))
+        _ = try await store.createOrganisation(OrganisationDraft(name: "A third group", kind: .party))
+        let bystander = try await store.createOrganisation(OrganisationDraft(name: "Another group", kind: .party))
+        let organisation = try await store.createOrganisation(OrganisationDraft(name: "rs21", kind: .party))
+        let picket = try await action(store, clock, campaign: campaign.slug)
+        _ = try await store.endorse(action: picket.slug, organisation: organisation.slug, role: .supporter, state: .confirmed)
+        var wanted: [Int64] = []
+        wanted.append(try await subscribe(store, url: "https://hooks.example.org/everything").id)
+        _ = try await subscribe(store, events: ["action.cancelled"], url: "https://hooks.example.org/cancellations")
+        wanted.append(try await store.createSubscription(WebhookSubscriptionDraft(
+            url: "https://hooks.slack.com/services/T0/B0/x", eventTypes: ["callout.*"], format: .slack), secret: Self.secret).id)
+        wanted.append(try await subscribe(store, events: ["callout.created"], campaign: campaign.slug, url: "https://hooks.example.org/campaign").id)
+        wanted.append(try await subscribe(store, events: ["callout.*"], organisation: organisation.slug, url: "https://hooks.example.org/rs21").id)
+        _ = try await subscribe(store, events: ["callout.*"], organisation: bystander.slug, url: "https://hooks.example.org/other")
+        _ = try await subscribe(store, events: ["callout.*"], campaign: otherCampaign.slug, url: "https://hooks.example.org/elsewhere")
+        wanted.append(try await store.createSubscription(WebhookSubscriptionDraft(
+            url: "https://crm.example.org/in", eventTypes: ["*"], personalData: true), secret: Self.secret).id)
+        let callout = try await store.createCallout(action: picket.slug, message: "All out!")
+        // Subscribed after the call-out: it starts after that event.
+        _ = try await subscribe(store, url: "https://hooks.example.org/late")
+
+        // One event a round: the call-out's is looked at alone, two subscriptions at a time.
+        let event = try #require(try await store.outboxEvents(after: 0, limit: 100).last { $0.type == EventType.calloutCreated })
+        #expect(event.subjectID == callout.id)
+        var claimed: [ClaimedDelivery] = []
+        var rounds = 0
+        while rounds < 30 {
+            let round = try await store.expandAndClaim(events: 1, deliveries: 2, owner: "a", limit: 2, lease: 60)
+            rounds += 1
+            claimed += round.claimed
+            if round.claimed.isEmpty && !round.expansion.partial && round.expansion.events == 0 { break }
+        }
+        #expect(rounds < 30)
+        let forCallout = claimed.filter { $0.event.id == event.id }
+        #expect(forCallout.map(\.delivery.subscriptionID) == wanted)
+        for item in forCallout {
+            #expect(item.subscription == (try await store.subscription(item.delivery.subscriptionID)))
+            #expect(item.delivery.status == .delivering && item.delivery.leaseOwner == "a")
+        }
+        #expect(Set(claimed.map(\.delivery.id)).count == claimed.count, "each claimed once")
+        #expect(try await store.expandOutbox(limit: 100) == OutboxExpansion(events: 0, deliveries: 0))
+    }
+
     /// Retries that run out before the threshold leave a failing subscription with nothing to
     /// send; it is disabled once the threshold passes, by the clock, not by an attempt.
     @Test(arguments: StoreFactory.allCases)

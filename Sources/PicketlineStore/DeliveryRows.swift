@@ -135,10 +135,11 @@ enum DeliveryRows {
         init(_ db: Database, listed: [Scope]?, after first: Int64) throws {
             self.listed = listed
             self.first = first
-            // Its own statement: it stays open while the walk makes deliveries with others.
-            rows = listed == nil ? try Row.fetchCursor(db, sql: """
+            // A statement of its own (prepared once per connection), open while the walk makes
+            // deliveries with others; a round walks one event, so one walk uses it at a time.
+            rows = listed == nil ? try Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT \(DeliveryRows.subscriptionColumns) FROM webhook_subscriptions WHERE state = ? AND id > ? ORDER BY id
-                """, arguments: [SubscriptionState.active.rawValue, first]) : nil
+                """), arguments: [SubscriptionState.active.rawValue, first]) : nil
         }
 
         /// The next subscription's scope, or nil after the last.

@@ -14,8 +14,9 @@ public struct EventSummary: Sendable, Hashable {
     /// The action's `url`, when it is an http(s) URL.
     public var link: String?
 
-    /// Builds the summary for `eventType` from its `data` object.
-    public init(eventType: String, data: JSONValue) {
+    /// Builds the summary for `eventType` from its `data` object; `at` is when the event happened
+    /// (a reminder's firing), against which a late reminder says how long is really left.
+    public init(eventType: String, data: JSONValue, at: Date? = nil) {
         let action = data["action"]
         let title = action?["title"]?.stringValue.flatMap(Self.nonEmpty) ?? "an action"
         let details = action.map(Self.details(of:)).map { $0.isEmpty ? "" : " (\($0))" } ?? ""
@@ -26,7 +27,16 @@ public struct EventSummary: Sendable, Hashable {
         case "reminder.due":
             // The store's `reminder {kind, offset_seconds}`: before the start, or a report-back after the end.
             let reminder = data["reminder"]
-            let minutes = (reminder?["offset_seconds"]?.intValue).map { $0 / 60 } ?? 0
+            let offset = reminder?["offset_seconds"]?.intValue ?? 0
+            var minutes = offset / 60
+            // Fired late (nothing was running when it fell due, and reminders are still sent until
+            // the start): "starts in 30 minutes" would be wrong 8 minutes later. When it fired a
+            // minute or more after its time, the whole minutes left then (under one: "coming up").
+            if reminder?["kind"]?.stringValue == ReminderKind.beforeStart.rawValue, let at,
+               let startsAt = action?["starts_at"]?.stringValue.flatMap(RFC3339.date(from:)) {
+                let left = startsAt.timeIntervalSince(at)
+                if left > 0, left <= Double(offset - 60) { minutes = Int((left / 60).rounded(.down)) }
+            }
             if reminder?["kind"]?.stringValue == ReminderKind.afterEnd.rawValue {
                 text = "⏰ Report-back: \(title) ended" + (minutes > 0 ? " \(Self.describe(minutes: minutes)) ago" : "") + details
             } else if minutes > 0 {

@@ -18,12 +18,12 @@ extension PayloadFormat {
             if let sequence { json += ",\"sequence\":\(sequence)" }
             json += ",\"data\":" + data.serialized + "}"
         case .slack:
-            let summary = EventSummary(eventType: eventType, data: data)
+            let summary = EventSummary(eventType: eventType, data: data, at: timestamp)
             var text = Self.slackEscaped(summary.text)
             if let link = summary.link { text += "\n<\(Self.slackEscaped(link))>" }
             json = JSONValue.object(["text": .string(text)]).serialized
         case .discord:
-            let summary = EventSummary(eventType: eventType, data: data)
+            let summary = EventSummary(eventType: eventType, data: data, at: timestamp)
             let content = Self.discordContent(text: summary.text, link: summary.link)
             // Call-out messages are user-written: never let them ping @everyone or roles.
             json = JSONValue.object([

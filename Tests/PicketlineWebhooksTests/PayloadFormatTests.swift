@@ -92,6 +92,26 @@ struct PayloadFormatTests {
         #expect((mentions["parse"] as? [Any])?.isEmpty == true)
     }
 
+    /// Found by QA: a 30-minute reminder sent 8 minutes late (nothing was running when it fell
+    /// due) still said "starts in 30 minutes". The text counts from when it fired.
+    @Test("slack: a reminder fired late says how long is left then, not its offset")
+    func lateReminder() throws {
+        let data = reminder(kind: "before_start", offset: "30m before", seconds: 1_800)
+        let start = try #require(RFC3339.date(from: "2022-01-08T12:00:00Z"))
+        func text(firedAt: Date) throws -> String {
+            try #require(try parse(PayloadFormat.slack.render(eventType: "reminder.due", timestamp: firedAt, data: data))["text"] as? String)
+        }
+        #expect(try text(firedAt: start.addingTimeInterval(-1_800)).hasPrefix("⏰ Reminder: Picket of the Kazakhstan Embassy starts in 30 minutes ("))
+        // Seconds late, as the scheduler fires: still the offset.
+        #expect(try text(firedAt: start.addingTimeInterval(-1_795)).contains("starts in 30 minutes"))
+        #expect(try text(firedAt: start.addingTimeInterval(-1_329)).contains("starts in 22 minutes"))
+        #expect(try text(firedAt: start.addingTimeInterval(-30)).contains("is coming up"))
+        let day = reminder(kind: "before_start", offset: "24h before", seconds: 86_400)
+        let late = try #require(try parse(PayloadFormat.discord.render(eventType: "reminder.due", timestamp: start.addingTimeInterval(-4 * 3_600),
+                                                                      data: day))["content"] as? String)
+        #expect(late.hasPrefix("⏰ Reminder: Picket of the Kazakhstan Embassy starts in 4 hours ("), "\(late)")
+    }
+
     @Test("slack: a report-back after the end says the action ended, not that it is coming up")
     func slackReportBack() throws {
         let data = reminder(kind: "after_end", offset: "2h after", seconds: 7_200)

@@ -148,15 +148,27 @@ struct WebhookCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rotate-secret",
             abstract: "Replace the signing secret; the old one keeps signing too for the overlap (webhooks.secret_overlap_hours).",
-            discussion: "Example: picketline webhook rotate-secret 1 --overlap-hours 48")
+            discussion: """
+            One old secret is kept. While an earlier rotation's old secret still signs, rotating again \
+            would stop it at once, so it is refused unless --drop-previous says that is meant (a leaked \
+            secret); --overlap-hours 0 stops every old secret now.
+
+            Example: picketline webhook rotate-secret 1 --overlap-hours 48
+            """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Webhook id.") var id: Int64
-        @Option(help: "Hours both secrets sign (default from configuration: 24; 0 drops the old one now).") var overlapHours: Double?
+        @Option(help: "Hours both secrets sign, 0 to \(Int(WebhookSubscription.maximumSecretOverlapHours)) (default: webhooks.secret_overlap_hours, 24 unless configured; 0 drops the old one now).")
+        var overlapHours: Double?
+        @Flag(help: "Rotate even while an earlier rotation's old secret still signs, stopping that one now.")
+        var dropPrevious = false
 
         func run(store: SQLiteStore, configuration: Configuration) async throws {
             let hours = overlapHours ?? configuration.webhooks.secretOverlapHours
-            guard hours >= 0 else { throw PicketlineError.invalid(field: "overlap-hours", reason: "must not be negative") }
-            let subscription = try await store.rotateSecret(id, newSecret: StandardWebhookSigner.generateSecret(), overlap: hours * 3_600)
+            guard hours >= 0, hours <= WebhookSubscription.maximumSecretOverlapHours else {
+                throw PicketlineError.invalid(field: "overlap-hours", reason: "must be from 0 to \(Int(WebhookSubscription.maximumSecretOverlapHours)) (hours)")
+            }
+            let subscription = try await store.rotateSecret(id, newSecret: StandardWebhookSigner.generateSecret(), overlap: hours * 3_600,
+                                                            dropPrevious: dropPrevious)
             Output.line("new signing secret for webhook \(id) (shown only now): \(subscription.secret)")
             if let until = subscription.previousSecretExpiresAt, subscription.previousSecret != nil {
                 Output.line("the old secret also signs until \(RFC3339.string(from: until))")

@@ -74,8 +74,9 @@ public struct WebhookSettings: Sendable, Equatable {
             retrySchedule = delays
         case "webhooks.disable_after_hours": disableAfterHours = try positive(value, maximum: 24 * 365)
         case "webhooks.secret_overlap_hours":
-            guard let hours = Double(value.trimmingCharacters(in: .whitespaces)), hours >= 0, hours <= 24 * 90 else {
-                throw bad("must be a number of hours from 0 to 2160")
+            guard let hours = Double(value.trimmingCharacters(in: .whitespaces)), hours >= 0,
+                  hours <= WebhookSubscription.maximumSecretOverlapHours else {
+                throw bad("must be a number of hours from 0 to \(Int(WebhookSubscription.maximumSecretOverlapHours))")
             }
             secretOverlapHours = hours
         case "webhooks.lease_seconds": leaseSeconds = try positive(value, maximum: 3_600)

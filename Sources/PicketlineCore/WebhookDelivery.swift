@@ -168,8 +168,10 @@ public protocol DeliveryStore: Sendable {
     func setSubscriptionState(_ id: Int64, _ state: SubscriptionState, reason: String?) async throws -> WebhookSubscription
     /// Deletes a subscription with its deliveries and their attempt log.
     func removeSubscription(_ id: Int64) async throws
-    /// Replaces the secret; the old one keeps signing (alongside) for `overlap` seconds.
-    func rotateSecret(_ id: Int64, newSecret: String, overlap: TimeInterval) async throws -> WebhookSubscription
+    /// Replaces the secret; the old one keeps signing (alongside) for `overlap` seconds. One old
+    /// secret is kept: while an earlier rotation's still signs, another rotation with an overlap
+    /// would stop it at once, so it is refused (409 `previous_secret`) unless `dropPrevious`.
+    func rotateSecret(_ id: Int64, newSecret: String, overlap: TimeInterval, dropPrevious: Bool) async throws -> WebhookSubscription
 
     // Dispatch
     /// Turns up to `limit` outbox events not yet seen into deliveries for the subscriptions that

@@ -7,6 +7,11 @@ public enum SubscriptionState: String, Codable, Sendable, CaseIterable {
 
 /// A receiver of domain events: a partner's system, a chat channel, a bridge.
 public struct WebhookSubscription: Codable, Sendable, Equatable, Identifiable {
+    /// The longest a rotated-out secret may keep signing: 90 days, as `webhooks.secret_overlap_hours`
+    /// allows. A typo of hours must not keep a possibly leaked secret valid for years (QA: 100,000
+    /// hours ran to 2038).
+    public static let maximumSecretOverlapHours = 2_160.0
+
     public var id: Int64
     /// Absolute http(s) URL. Chat incoming-webhook URLs are themselves secrets: log the host only.
     public var url: String

@@ -102,16 +102,21 @@ extension APIService {
                   summary: "Replace the signing secret (shown only in this response); the old one keeps signing during the overlap",
                   tag: "webhooks", access: .admin,
                   body: BodySchema([field("overlap_hours", .number,
-                                          "hours both secrets sign, at least 0 (0 drops the old one now); default from webhooks.secret_overlap_hours")]),
+                                          "hours both secrets sign, 0 to \(Int(WebhookSubscription.maximumSecretOverlapHours)) (0 drops the old one now); default from webhooks.secret_overlap_hours"),
+                                    field("drop_previous", .boolean,
+                                          "true to rotate while an earlier rotation's old secret still signs, stopping that one now; otherwise 409 previous_secret")]),
                   success: .json(200, .reference("Webhook"))) { input in
                 let administration = try webhookAdministration()
                 var overlap = administration.secretOverlap
                 if let hours = input.json.double("overlap_hours") {
-                    guard hours >= 0, hours.isFinite else { throw APIError.badRequest("overlap_hours", "overlap_hours: must be 0 or more") }
+                    guard hours >= 0, hours <= WebhookSubscription.maximumSecretOverlapHours else {
+                        throw APIError.badRequest("overlap_hours", "overlap_hours: must be from 0 to \(Int(WebhookSubscription.maximumSecretOverlapHours)) (hours)")
+                    }
                     overlap = hours * 3_600
                 }
                 let subscription = try await administration.deliveries.rotateSecret(
-                    try input.id("webhook"), newSecret: administration.newSecret(), overlap: overlap)
+                    try input.id("webhook"), newSecret: administration.newSecret(), overlap: overlap,
+                    dropPrevious: input.json.bool("drop_previous") ?? false)
                 return try ok(WebhookResource(subscription, showingSecret: true))
             },
             Route(method: .get, path: "/api/v1/webhooks/{webhook}/deliveries", summary: "A subscription's deliveries, newest first, paginated",

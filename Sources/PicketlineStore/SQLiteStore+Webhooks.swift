@@ -141,9 +141,20 @@ extension SQLiteStore: DeliveryStore, CalloutStore {
         }
     }
 
-    public func rotateSecret(_ id: Int64, newSecret: String, overlap: TimeInterval) async throws -> WebhookSubscription {
+    public func rotateSecret(_ id: Int64, newSecret: String, overlap: TimeInterval, dropPrevious: Bool) async throws -> WebhookSubscription {
         try await write { db, now in
             var subscription = try db.subscription(id)
+            // Found by QA: rotate, then rotate again (the new secret was copied wrongly) stopped the
+            // first secret at once, which the first rotation had promised for the overlap, and the
+            // receivers still on it failed. With no overlap asked for, every old secret stops anyway.
+            if overlap > 0, !dropPrevious, subscription.previousSecret != nil,
+               let until = subscription.previousSecretExpiresAt, until > now {
+                throw PicketlineError.conflict(field: "previous_secret", reason: """
+                    the secret before the current one still signs until \(RFC3339.string(from: until)), and only one old \
+                    secret is kept: rotating again now would stop it at once. Rotate again after that time, or drop it \
+                    now on purpose (drop_previous)
+                    """)
+            }
             if overlap > 0 {
                 subscription.previousSecret = subscription.secret
                 subscription.previousSecretExpiresAt = now.addingTimeInterval(overlap)

@@ -250,6 +250,13 @@ private func eventually(within seconds: Double, _ condition: () throws -> Bool) 
         let rotated = try cli.ok(["webhook", "rotate-secret", "1", "--overlap-hours", "2"])
         #expect(rotated.contains("whsec_") && !rotated.contains(old) && rotated.contains("the old secret also signs until"))
         #expect(try cli.ok(["webhook", "show", "1"]).contains("Old secret until"))
+        // Found by QA: a second rotation within the overlap stopped the first secret at once.
+        let again = try cli.run(["webhook", "rotate-secret", "1"])
+        #expect(again.status == 1 && again.stderr.hasPrefix("error: previous_secret: the secret before the current one still signs until"),
+                "\(again.stderr)")
+        #expect(try cli.ok(["webhook", "rotate-secret", "1", "--drop-previous"]).contains("the old secret also signs until"))
+        let forever = try cli.run(["webhook", "rotate-secret", "1", "--overlap-hours", "100000", "--drop-previous"])
+        #expect(forever.status == 1 && forever.stderr.hasPrefix("error: overlap-hours: must be from 0 to 2160"), "\(forever.stderr)")
         #expect(!(try cli.ok(["webhook", "list", "--json"])).contains("whsec_"), "listings never show secrets")
     }
 

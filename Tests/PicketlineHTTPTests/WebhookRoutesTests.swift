@@ -128,6 +128,16 @@ import Testing
                 let newSecret = try #require(rotated["secret"] as? String)
                 #expect(newSecret != secret && rotated["previous_secret_expires"] != nil)
             }
+            // Again within the overlap: the old secret would stop at once (QA), so 409 unless asked for.
+            try await client.execute(uri: "/api/v1/webhooks/1/rotate-secret", method: .post, headers: headers(fixture.admin)) { response in
+                let error = try json(response.body)["error"] as? [String: Any]
+                #expect(response.status == .conflict && error?["field"] as? String == "previous_secret")
+            }
+            try await client.execute(uri: "/api/v1/webhooks/1/rotate-secret", method: .post, headers: headers(fixture.admin),
+                                     body: ByteBuffer(string: #"{"drop_previous":true}"#)) { response in
+                let body = try json(response.body)
+                #expect(response.status == .ok && body["previous_secret_expires"] != nil)
+            }
             // The overlap can be chosen per rotation, as with the CLI's --overlap-hours; 0 drops the old secret now.
             try await client.execute(uri: "/api/v1/webhooks/1/rotate-secret", method: .post, headers: headers(fixture.admin),
                                      body: ByteBuffer(string: #"{"overlap_hours":0}"#)) { response in
@@ -136,6 +146,7 @@ import Testing
                 #expect(rotated["previous_secret_expires"] == nil)
             }
             for (body, field) in [(#"{"overlap_hours":-2}"#, "overlap_hours"), (#"{"overlap_hours":"48"}"#, "overlap_hours"),
+                                  (#"{"overlap_hours":100000}"#, "overlap_hours"), (#"{"drop_previous":"yes"}"#, "drop_previous"),
                                   (#"{"overlap":48}"#, "overlap")] {
                 try await client.execute(uri: "/api/v1/webhooks/1/rotate-secret", method: .post, headers: headers(fixture.admin),
                                          body: ByteBuffer(string: body)) { response in

@@ -435,11 +435,44 @@ extension StoreFactory {
     func aRotatedSecretKeepsSigningAlongsideTheNewOneForTheOverlap(_ factory: StoreFactory) async throws {
         let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
         let subscription = try await subscribe(store)
-        let rotated = try await store.rotateSecret(subscription.id, newSecret: "whsec_bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3", overlap: 3_600)
+        let rotated = try await store.rotateSecret(subscription.id, newSecret: "whsec_bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3", overlap: 3_600,
+                                                   dropPrevious: false)
         #expect(rotated.signingSecrets(at: clock.now()) == ["whsec_bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3", Self.secret])
         #expect(rotated.signingSecrets(at: clock.now().addingTimeInterval(3_601)) == ["whsec_bmV3bmV3bmV3bmV3bmV3bmV3bmV3bmV3"])
         let stored = try await store.subscription(subscription.id)
         #expect(stored.secret == rotated.secret && stored.previousSecret == Self.secret)
+    }
+
+    /// Found by QA: rotating twice within the overlap stopped the first secret at once, which the
+    /// first rotation had promised for the overlap. Only one old secret is kept, so the second
+    /// rotation is refused unless asked to drop it; without an overlap every old secret stops.
+    @Test(arguments: StoreFactory.allCases)
+    func aSecondRotationWithinTheOverlapIsRefusedUnlessItDropsThePreviousSecret(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
+        let subscription = try await subscribe(store)
+        let first = "whsec_Zmlyc3RmaXJzdGZpcnN0Zmlyc3RmaXJz", second = "whsec_c2Vjb25kc2Vjb25kc2Vjb25kc2Vjb25k"
+        _ = try await store.rotateSecret(subscription.id, newSecret: first, overlap: 3_600, dropPrevious: false)
+        await #expect(throws: PicketlineError.self) {
+            try await store.rotateSecret(subscription.id, newSecret: second, overlap: 3_600, dropPrevious: false)
+        }
+        do {
+            _ = try await store.rotateSecret(subscription.id, newSecret: second, overlap: 3_600, dropPrevious: false)
+        } catch let PicketlineError.conflict(field, _) {
+            #expect(field == "previous_secret")
+        }
+        let unchanged = try await store.subscription(subscription.id)
+        #expect(unchanged.signingSecrets(at: clock.now()) == [first, Self.secret], "the refused rotation changed nothing")
+        // Once the overlap is over, a rotation goes ahead.
+        clock.advance(by: 3_601)
+        let later = try await store.rotateSecret(subscription.id, newSecret: second, overlap: 3_600, dropPrevious: false)
+        #expect(later.signingSecrets(at: clock.now()) == [second, first])
+        // Asked for: the previous secret stops now, the current one signs for the overlap.
+        let third = "whsec_dGhpcmR0aGlyZHRoaXJkdGhpcmR0aGly"
+        let dropped = try await store.rotateSecret(subscription.id, newSecret: third, overlap: 3_600, dropPrevious: true)
+        #expect(dropped.signingSecrets(at: clock.now()) == [third, second])
+        // No overlap: every old secret stops, refused nothing.
+        let alone = try await store.rotateSecret(subscription.id, newSecret: first, overlap: 0, dropPrevious: false)
+        #expect(alone.signingSecrets(at: clock.now()) == [first])
     }
 
     @Test(arguments: StoreFactory.allCases)

@@ -244,7 +244,7 @@ struct OutboxDispatcherTests {
         let picket = try await fixture.picket()
         let original = try await fixture.subscribe("/ok")
         let newSecret = StandardWebhookSigner.generateSecret()
-        _ = try await fixture.store.rotateSecret(original.id, newSecret: newSecret, overlap: 3_600)
+        _ = try await fixture.store.rotateSecret(original.id, newSecret: newSecret, overlap: 3_600, dropPrevious: false)
         _ = try await fixture.store.createCallout(action: picket.slug, message: "During the overlap")
         _ = try await fixture.dispatcher().drain()
         clock.advance(by: 3_601)

@@ -117,9 +117,10 @@ struct ReminderCommand: AsyncParsableCommand {
 
     struct Sync: StoreCommand {
         static let configuration = CommandConfiguration(commandName: "sync", 
-            abstract: "Re-schedule the reminders of every action not yet over against the current defaults.",
+            abstract: "Apply this configuration's reminders.default_offsets and re-schedule every action not yet over.",
             discussion: """
             Needed only after changing reminders.default_offsets without restarting `serve` (which does it on start).
+            The defaults applied last are the ones every process follows, whatever its own configuration says.
             Example: PICKETLINE_REMINDERS_DEFAULT_OFFSETS="48h before, 1h before" picketline reminder sync
             """)
         @OptionGroup var global: GlobalOptions

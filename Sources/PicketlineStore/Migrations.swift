@@ -232,6 +232,12 @@ enum Migrations {
         migrator.registerMigration("v7-instance-keys") { db in
             try db.execute(sql: "CREATE TABLE instance_keys (name TEXT PRIMARY KEY, value BLOB NOT NULL)")
         }
+        // Settings the service applied, so that every process acts on the same ones (the default
+        // reminder offsets: an admin command run with another configuration rewrote an action's
+        // reminders with its own).
+        migrator.registerMigration("v8-applied-settings") { db in
+            try db.execute(sql: "CREATE TABLE applied_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        }
         return migrator
     }
 

@@ -32,7 +32,7 @@ extension SQLiteStore {
             action.id = try db.insertAssigningID(ActionRecord(action))
             try db.appendEvent(EventType.actionCreated, subject: "action", subjectID: action.id, actionID: action.id,
                                campaignID: campaignID, at: now, payload: ActionPayload(action))
-            try db.syncReminders(of: action, defaults: self.reminderDefaults, at: now)
+            try db.syncReminders(of: action, defaults: try self.appliedReminderDefaults(db), at: now)
             if let caller = draft.caller {
                 let organisation = try Organisation.fetchOne(
                     db, key: try db.id(in: "organisations", entity: "organisation", reference: caller))!
@@ -112,7 +112,7 @@ extension SQLiteStore {
             if action.capacity != before.capacity {
                 try db.promoteWaitlisted(action: action, at: now)
             }
-            try db.syncReminders(of: action, defaults: self.reminderDefaults, at: now)
+            try db.syncReminders(of: action, defaults: try self.appliedReminderDefaults(db), at: now)
             return action
         }
     }
@@ -131,7 +131,7 @@ extension SQLiteStore {
             try db.appendEvent(EventType.actionCancelled, subject: "action", subjectID: action.id, actionID: action.id,
                                campaignID: action.campaignID, at: now,
                                payload: ActionPayload(action, changed: ["status"], reason: reason))
-            try db.syncReminders(of: action, defaults: self.reminderDefaults, at: now)
+            try db.syncReminders(of: action, defaults: try self.appliedReminderDefaults(db), at: now)
             return action
         }
     }

@@ -69,6 +69,11 @@ struct ActionSummaryPayload: Encodable {
 }
 
 extension SQLiteStore: SchedulerStore {
+    /// The default reminder offsets in force (see `Database.appliedReminderDefaults`).
+    func appliedReminderDefaults(_ db: Database) throws -> [ReminderOffset] {
+        try db.appliedReminderDefaults(fallback: reminderDefaults)
+    }
+
     /// A "before start" reminder fires late only until the action starts; a report-back
     /// only within this long of its due time. Later than that it is `missed`.
     static let reportBackGrace: TimeInterval = 86_400
@@ -78,7 +83,7 @@ extension SQLiteStore: SchedulerStore {
         return try await write { db, now in
             let action = try db.action(action)
             try db.savePolicy(offsets, column: "action_id", id: action.id, at: now)
-            try db.syncReminders(of: action, defaults: self.reminderDefaults, at: now)
+            try db.syncReminders(of: action, defaults: try self.appliedReminderDefaults(db), at: now)
             return try Reminder.filter(Column("action_id") == action.id).order(Column("due_at"), Column("id")).fetchAll(db)
         }
     }
@@ -89,13 +94,14 @@ extension SQLiteStore: SchedulerStore {
             let campaignID = try db.id(in: "campaigns", entity: "campaign", reference: campaign)
             try db.savePolicy(offsets, column: "campaign_id", id: campaignID, at: now)
             let actions = try db.actionsNotOver(at: now, extraSQL: "AND campaign_id = ?", arguments: [campaignID])
-            for action in actions { try db.syncReminders(of: action, defaults: self.reminderDefaults, at: now) }
+            let defaults = try self.appliedReminderDefaults(db)
+            for action in actions { try db.syncReminders(of: action, defaults: defaults, at: now) }
             return actions.count
         }
     }
 
     public func reminderPolicy(action: String) async throws -> ReminderPolicy {
-        try await read { db in try db.reminderPolicy(of: try db.action(action), defaults: self.reminderDefaults) }
+        try await read { db in try db.reminderPolicy(of: try db.action(action), defaults: try self.appliedReminderDefaults(db)) }
     }
 
     public func campaignReminderPolicy(campaign: String) async throws -> [ReminderOffset]? {
@@ -126,6 +132,9 @@ extension SQLiteStore: SchedulerStore {
 
     public func syncReminders() async throws -> Int {
         try await write { db, now in
+            // Run by `serve` as it starts and by `reminder sync`: their configuration's defaults
+            // become the applied ones, which every other process's writes then follow.
+            try db.recordReminderDefaults(self.reminderDefaults)
             let actions = try db.actionsNotOver(at: now)
             for action in actions { try db.syncReminders(of: action, defaults: self.reminderDefaults, at: now) }
             return actions.count
@@ -144,7 +153,7 @@ extension SQLiteStore: SchedulerStore {
                 // The transaction that moved or cancelled the action re-materialised its
                 // reminders; this only guards against a row that missed that.
                 guard action.status != .cancelled, sameInstant(expected, reminder.dueAt) else {
-                    try db.syncReminders(of: action, defaults: self.reminderDefaults, at: now)
+                    try db.syncReminders(of: action, defaults: try self.appliedReminderDefaults(db), at: now)
                     continue
                 }
                 let tooLate = switch reminder.kind {
@@ -201,6 +210,29 @@ extension Database {
     }
 
     /// The action's own offsets, else its campaign's, else the configured defaults.
+    /// The default reminder offsets in force: those `serve` (or `reminder sync`) last applied, else
+    /// this process's configuration (`fallback`) where none has run yet.
+    func appliedReminderDefaults(fallback: [ReminderOffset]) throws -> [ReminderOffset] {
+        let text: String?
+        do {
+            text = try String.fetchOne(cachedStatement(sql: "SELECT value FROM applied_settings WHERE name = ?"),
+                                       arguments: [Self.reminderDefaultsSetting])
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR && (error.message ?? "").hasPrefix("no such table") {
+            return fallback   // a schema before v8 (written to without migrating, as the migration tests do)
+        }
+        guard let text, let offsets = try? ReminderOffset.list(text, field: Self.reminderDefaultsSetting) else { return fallback }
+        return offsets
+    }
+
+    /// Makes `offsets` the applied default reminder offsets.
+    func recordReminderDefaults(_ offsets: [ReminderOffset]) throws {
+        try execute(sql: """
+            INSERT INTO applied_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value
+            """, arguments: [Self.reminderDefaultsSetting, offsets.map(\.description).joined(separator: ", ")])
+    }
+
+    static let reminderDefaultsSetting = "reminders.default_offsets"
+
     func reminderPolicy(of action: Action, defaults: [ReminderOffset]) throws -> ReminderPolicy {
         if let own = try ReminderPolicyRecord.filter(Column("action_id") == action.id).fetchOne(self) {
             return ReminderPolicy(offsets: own.decodedOffsets, source: .action)

@@ -135,9 +135,9 @@ import Testing
         let store = try SQLiteStore(path: cli.database, migrate: false)
         defer { try? store.close() }
         let newest = try #require(Migrations.migrator.migrations.last)
-        #expect(newest == "v7-instance-keys", "update this test's undo for the newest migration")
+        #expect(newest == "v8-applied-settings", "update this test's undo for the newest migration")
         try store.database.write { db in
-            try db.execute(sql: "DROP TABLE instance_keys")
+            try db.execute(sql: "DROP TABLE applied_settings")
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = ?", arguments: [newest])
         }
         return newest

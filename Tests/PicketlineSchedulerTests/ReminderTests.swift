@@ -148,6 +148,30 @@ import PicketlineScheduler
         #expect(sent.map { ($0["reminder"] as! [String: Any])["offset"] as? String } == ["2h after"])
     }
 
+    /// Found by QA: an admin command run with another configuration (another directory's
+    /// Config/, or PICKETLINE_REMINDERS_DEFAULT_OFFSETS) rewrote an action's reminders with its own
+    /// defaults when it only changed the description. The defaults `serve` (or `reminder sync`)
+    /// applied are kept in the database, and every process's writes follow them.
+    @Test func writesFromAProcessWithOtherDefaultsFollowTheAppliedOnes() async throws {
+        let fixture = try SchedulerFixture()   // serve: 24h and 1h before
+        defer { fixture.remove() }
+        #expect(try await fixture.store.syncReminders() == 0)   // as serve does when it starts
+        let action = try await fixture.action(startingIn: 100)
+        let elsewhere = try SQLiteStore(path: fixture.path, clock: fixture.clock,
+                                        reminderDefaults: [ReminderOffset(.beforeStart, seconds: 48 * 3_600), ReminderOffset(.beforeStart, seconds: 7_200)])
+        _ = try await elsewhere.updateAction(action.slug, ActionChanges(description: "now with a description"))
+        #expect(try await fixture.store.reminders(action: action.slug).map(\.reminder.offset.description) == ["24h before", "1h before"])
+        let created = try await elsewhere.createAction(ActionDraft(title: "Second picket", startsAt: action.startsAt, timeZone: "UTC",
+                                                                   status: .confirmed))
+        #expect(try await elsewhere.reminders(action: created.slug).map(\.reminder.offset.description) == ["24h before", "1h before"])
+        #expect(try await elsewhere.reminderPolicy(action: created.slug).offsets.map(\.description) == ["24h before", "1h before"])
+        // `reminder sync` run with the other configuration applies it, on purpose.
+        #expect(try await elsewhere.syncReminders() == 2)
+        #expect(try await fixture.store.reminders(action: action.slug).map(\.reminder.offset.description) == ["48h before", "2h before"])
+        _ = try await fixture.store.updateAction(action.slug, ActionChanges(description: "and edited again"))
+        #expect(try await fixture.store.reminders(action: action.slug).map(\.reminder.offset.description) == ["48h before", "2h before"])
+    }
+
     @Test func anActionPolicyOverridesItsCampaignsWhichOverridesTheConfiguration() async throws {
         let fixture = try SchedulerFixture(reminderDefaults: [ReminderOffset(.beforeStart, seconds: 2 * 86_400)])
         defer { fixture.remove() }

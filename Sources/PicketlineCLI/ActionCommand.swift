@@ -117,7 +117,7 @@ struct ActionCommand: AsyncParsableCommand {
                 page: try PageRequest(page: page, perPage: perPage))
             if output.json { return try Output.json(result) }
             Output.table(["ID", "SLUG", "STARTS", "KIND", "STATUS", "TITLE"], result.items.map {
-                [String($0.id), $0.slug, Output.time($0.startsAt, in: $0.zone), $0.kind.rawValue, $0.status.rawValue, $0.title]
+                [String($0.id), $0.slug, Output.time($0.startsAt, in: $0.zone), $0.kind.rawValue, $0.status.rawValue, Output.title($0)]
             })
             if result.totalPages > 1 { Output.line("page \(result.page) of \(result.totalPages) (\(result.total) actions)") }
         }
@@ -199,7 +199,7 @@ struct ActionCommand: AsyncParsableCommand {
         @Option(help: "New end.") var ends: String?
         @Flag(help: "Remove the end (RSVPs then close three hours after the start).") var noEnd = false
         @Option(help: "New IANA time zone; the local times stay (12:00 stays 12:00, now in the new zone) unless --starts or --ends are given too.") var timeZone: String?
-        @Option(help: "tentative or confirmed (to cancel, 'action cancel', which records a reason).") var status: ActionStatus?
+        @Option(help: "tentative, confirmed or cancelled (cancelled here records no reason: 'action cancel --reason' tells people why).") var status: ActionStatus?
         @Option(help: "public, or private (only organisers see it).") var visibility: Visibility?
         @Option(parsing: .unconditional, help: "Places available.") var capacity: Int?
         @Flag(help: "Remove the capacity limit.") var unlimited = false
@@ -326,7 +326,7 @@ struct EndorsementCommand: AsyncParsableCommand {
 
     struct Change: StoreCommand {
         static let configuration = CommandConfiguration(commandName: "set", abstract: "Change an endorsement's role and/or state.",
-                                                        discussion: "Example: picketline endorsement set <action> acr --role co-organiser")
+                                                        discussion: "Example: picketline endorsement set london-picket-kazakhstan-embassy-2022 rs21 --role co-organiser")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Action id or slug.") var action: String
         @Argument(help: "Organisation id or slug.") var organisation: String

@@ -53,7 +53,7 @@ struct CampaignCommand: AsyncParsableCommand {
             let actions = try await store.actions(ActionFilter(campaign: campaign.slug), page: .first).items
             Output.line()
             Output.table(["ID", "STARTS", "STATUS", "TITLE"], actions.map {
-                [String($0.id), Output.time($0.startsAt, in: $0.zone), $0.status.rawValue, $0.title]
+                [String($0.id), Output.time($0.startsAt, in: $0.zone), $0.status.rawValue, Output.title($0)]
             })
         }
     }

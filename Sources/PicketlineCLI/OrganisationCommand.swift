@@ -96,7 +96,7 @@ struct OrganisationCommand: AsyncParsableCommand {
             if output.json { return try Output.json(endorsed) }
             Output.table(["ACTION", "STARTS", "ROLE", "STATE", "TITLE"], endorsed.map {
                 [String($0.action.id), Output.time($0.action.startsAt, in: $0.action.zone), $0.endorsement.role.rawValue,
-                 $0.endorsement.state.rawValue, $0.action.title]
+                 $0.endorsement.state.rawValue, Output.title($0.action)]
             })
         }
     }

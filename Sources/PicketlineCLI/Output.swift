@@ -50,6 +50,13 @@ enum Output {
         for row in rows { print(render(row)) }
     }
 
+    /// An action's title in a listing, marked when the action is private: admins see private
+    /// actions beside public ones, and a listing copied into a public post must not carry one
+    /// unmarked (found by QA).
+    static func title(_ action: Action) -> String {
+        action.visibility == .private ? "\(action.title) [private]" : action.title
+    }
+
     /// "Sat 8 Jan 2022 12:00 GMT" in the given zone, as chat posts write it (`LocalTime`).
     static func time(_ date: Date, in zone: TimeZone) -> String {
         LocalTime.string(date, in: zone)

@@ -26,8 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
         """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Address to listen on (default from configuration: 127.0.0.1).") var host: String?
-    @Option(help: "Port to listen on (default from configuration: 8080; 0 picks a free one).") var port: Int?
+    @Option(help: "Address to listen on (default: http.host in the configuration, 127.0.0.1 unless set).") var host: String?
+    @Option(help: "Port to listen on (default: http.port in the configuration, 8080 unless set; 0 picks a free one).") var port: Int?
 
     mutating func run() async throws {
         var configuration: Configuration

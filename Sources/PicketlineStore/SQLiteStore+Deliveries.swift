@@ -158,7 +158,7 @@ extension SQLiteStore {
                     let since = failingSince ?? report.attemptedAt
                     failingSince = since
                     if disableReason == nil, now.timeIntervalSince(since) >= disableAfter {
-                        disableReason = "failing since \(RFC3339.string(from: since)) (\(Self.describe(seconds: disableAfter)) without a success)"
+                        disableReason = "failing since \(RFC3339.string(from: since)): \(Self.describe(seconds: disableAfter)) without a success"
                     }
                 }
                 let disabling = disableReason != nil && subscriptionActive
@@ -255,8 +255,8 @@ extension SQLiteStore {
                 var subscription = try db.subscription(id)
                 guard let since = subscription.failingSince else { continue }
                 try db.disable(&subscription, reason: """
-                    failing since \(RFC3339.string(from: since)) (\(Self.describe(seconds: now.timeIntervalSince(since).rounded())) \
-                    without a success; the threshold is \(Self.describe(seconds: disableAfter)))
+                    failing since \(RFC3339.string(from: since)): \(Self.describe(seconds: now.timeIntervalSince(since).rounded())) \
+                    without a success, against a threshold of \(Self.describe(seconds: disableAfter))
                     """, at: now)
             }
             return ids
@@ -302,9 +302,12 @@ extension SQLiteStore {
             // but keeps to its filters: the event types, campaign and organisation it was made
             // with decide what it receives, personal data included.
             guard try db.wants(DeliveryRows.Scope(subscription, startsAfterEvent: 0), event) else {
-                throw PicketlineError.conflict(
-                    field: "subscription",
-                    reason: "webhook \(id) does not take this \(event.type) event (its event types, campaign or organisation leave it out)")
+                // Say which rule left it out (QA: a '*' webhook was told its event types did).
+                var privateAction = Database.PrivateActionCheck(event)
+                let reason = try !subscription.personalData && privateAction.isPrivate(db)
+                    ? "webhook \(id) does not receive personal data, and this \(event.type) event is of a private action, which only webhooks given personal data receive"
+                    : "webhook \(id) does not take this \(event.type) event (its event types, campaign or organisation leave it out)"
+                throw PicketlineError.conflict(field: "subscription", reason: reason)
             }
             _ = try db.insertDelivery(event: event, subscription: subscription.id, at: now)
             return try WebhookDelivery.filter(Column("outbox_id") == event.id && Column("subscription_id") == subscription.id)

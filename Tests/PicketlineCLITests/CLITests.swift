@@ -69,6 +69,21 @@ import Testing
         #expect(try cli.ok(["action", "list"]).split(separator: "\n").count == 2)
     }
 
+    /// Found by QA: admin listings showed private actions beside public ones, unmarked, where an
+    /// organiser copying a campaign's list into a public post would leak them.
+    @Test func listingsMarkPrivateActions() throws {
+        let cli = try BinaryRunner(); defer { cli.remove() }
+        _ = try cli.ok(["demo"])
+        _ = try cli.ok(["action", "create", "--title", "Planning meeting", "--starts", "2099-01-10 18:00", "--time-zone", "Europe/London",
+                        "--visibility", "private", "--campaign", "kazakhstan-solidarity"])
+        _ = try cli.ok(["action", "endorse", "planning-meeting", "rs21", "--role", "supporter"])
+        for listing in [["action", "list"], ["campaign", "show", "kazakhstan-solidarity"], ["organisation", "endorsements", "rs21"]] {
+            let lines = try cli.ok(listing).split(separator: "\n")
+            #expect(lines.contains { $0.hasSuffix("Planning meeting [private]") }, "\(listing): \(lines)")
+            #expect(lines.contains { $0.hasSuffix("Picket of the Kazakhstan Embassy") }, "\(listing): public ones unmarked")
+        }
+    }
+
     @Test func theDemoHoldsTheLineupHeadcountIncidentAndStatements() throws {
         let cli = try BinaryRunner(); defer { cli.remove() }
         _ = try cli.ok(["demo"])

@@ -431,6 +431,24 @@ extension StoreFactory {
         }
     }
 
+    /// Found by QA: replaying a private action's event to a '*' webhook without personal data was
+    /// refused (rightly) with "its event types, campaign or organisation leave it out".
+    @Test(arguments: StoreFactory.allCases)
+    func aReplayRefusedForAPrivateActionSaysSo(_ factory: StoreFactory) async throws {
+        let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }
+        let everything = try await subscribe(store)
+        let meeting = try await store.createAction(ActionDraft(title: "Planning meeting", startsAt: clock.now().addingTimeInterval(86_400),
+                                                               timeZone: "UTC", visibility: .private))
+        let callout = try await store.createCallout(action: meeting.slug, message: "Bring the banners")
+        let event = try await store.calloutStatus(callout.id).eventID
+        do {
+            _ = try await store.replay(event: event, subscription: everything.id)
+            Issue.record("a private action's event was replayed to a webhook without personal data")
+        } catch let PicketlineError.conflict(field, reason) {
+            #expect(field == "subscription" && reason.contains("private action") && !reason.contains("event types"), "\(reason)")
+        }
+    }
+
     @Test(arguments: StoreFactory.allCases)
     func aRotatedSecretKeepsSigningAlongsideTheNewOneForTheOverlap(_ factory: StoreFactory) async throws {
         let (store, clock, cleanup) = try factory.makeDeliveryStore(); defer { cleanup() }

@@ -264,12 +264,20 @@ extension SQLiteStore {
                                           detail: "\(active) active (\(failing) currently failing), \(disabled) disabled"))
             }
             if try db.tableExists("schedules") {
+                let hourAgo = Date().addingTimeInterval(-3_600)
                 let next = try Date.fetchOne(db, sql: "SELECT MIN(next_fire_at) FROM schedules WHERE state = 'active'")
                 let late = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM schedules WHERE state = 'active' AND next_fire_at < ?",
-                                            arguments: [Date().addingTimeInterval(-3_600)]) ?? 0
-                checks.append(HealthCheck(name: "scheduler", ok: late == 0, detail: late == 0
-                    ? "next schedule fire \(next.map { RFC3339.string(from: $0) } ?? "none")"
-                    : "\(late) schedules are over an hour overdue: is the scheduler (serve or schedule run) running?"))
+                                            arguments: [hourAgo]) ?? 0
+                // Reminders are the scheduler's work too (QA: with every schedule paused, doctor said
+                // "next schedule fire none" while reminders were due in minutes).
+                let reminder = try Date.fetchOne(db, sql: "SELECT MIN(due_at) FROM reminders WHERE state = 'pending'")
+                let lateReminders = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reminders WHERE state = 'pending' AND due_at < ?",
+                                                     arguments: [hourAgo]) ?? 0
+                let overdue = [(late, "schedule"), (lateReminders, "reminder")].filter { $0.0 > 0 }
+                    .map { count, noun in "\(count) \(noun)\(count == 1 ? "" : "s")" }
+                checks.append(HealthCheck(name: "scheduler", ok: overdue.isEmpty, detail: overdue.isEmpty
+                    ? "next schedule fire \(next.map { RFC3339.string(from: $0) } ?? "none"), next reminder \(reminder.map { RFC3339.string(from: $0) } ?? "none")"
+                    : "\(overdue.joined(separator: " and ")) over an hour overdue: is the scheduler (serve or schedule run) running?"))
             }
             return checks
         }

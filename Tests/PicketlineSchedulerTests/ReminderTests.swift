@@ -172,6 +172,22 @@ import PicketlineScheduler
         #expect(try await fixture.store.reminders(action: action.slug).map(\.reminder.offset.description) == ["48h before", "2h before"])
     }
 
+    /// Found by QA: with every schedule paused, doctor said "next schedule fire none" while
+    /// reminders were due in minutes. It names the next reminder, and a reminder over an hour
+    /// overdue (nothing running to send it) fails the check as an overdue schedule does.
+    @Test func doctorCountsRemindersAsTheSchedulersWork() async throws {
+        // Three hours ago (doctor reads the real clock): a reminder an hour before a start two
+        // hours after that was pending then, and is two hours overdue now.
+        let fixture = try SchedulerFixture(now: Date().addingTimeInterval(-3 * 3_600)); defer { fixture.remove() }
+        _ = try await fixture.action(startingIn: 2)
+        let overdue = try #require(try fixture.store.healthChecks().first { $0.name == "scheduler" })
+        #expect(!overdue.ok && overdue.detail.hasPrefix("1 reminder over an hour overdue: is the scheduler"), "\(overdue.detail)")
+        let later = try SchedulerFixture(now: Date()); defer { later.remove() }
+        _ = try await later.action(startingIn: 30)
+        let upcoming = try #require(try later.store.healthChecks().first { $0.name == "scheduler" })
+        #expect(upcoming.ok && upcoming.detail.contains("next schedule fire none, next reminder 20"), "\(upcoming.detail)")
+    }
+
     @Test func anActionPolicyOverridesItsCampaignsWhichOverridesTheConfiguration() async throws {
         let fixture = try SchedulerFixture(reminderDefaults: [ReminderOffset(.beforeStart, seconds: 2 * 86_400)])
         defer { fixture.remove() }

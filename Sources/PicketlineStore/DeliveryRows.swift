@@ -96,14 +96,14 @@ enum DeliveryRows {
         var personalData: Bool
     }
 
-    /// The scope of every active subscription (with an id above `first`), oldest first.
-    static func activeScopes(_ db: Database, after first: Int64 = 0) throws -> [Scope] {
+    /// The scope of every active subscription, oldest first.
+    static func activeScopes(_ db: Database) throws -> [Scope] {
         var lists = EventTypeLists()
         var result: [Scope] = []
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT id, state, starts_after_event, event_types, campaign_id, organisation_id, personal_data
-            FROM webhook_subscriptions WHERE state = ? AND id > ? ORDER BY id
-            """), arguments: [SubscriptionState.active.rawValue, first])
+            FROM webhook_subscriptions WHERE state = ? ORDER BY id
+            """), arguments: [SubscriptionState.active.rawValue])
         while let row = try rows.next() {
             let text: String = row[3]
             let eventTypes = try lists.list(text)

@@ -114,8 +114,8 @@ def serve_histograms(port):
     found = {}
     for name, bound, count in re.findall(r'^(picketline_database_(?:commit|write|checkpoint)_seconds)_bucket\{le="([^"]+)"\} (\S+)$', text, re.M):
         found.setdefault(name, []).append((float(bound), float(count)))
-    for name, total in re.findall(r'^(picketline_database_(?:commit|write)_seconds)_sum (\S+)$', text, re.M):
-        found[name + "_sum"] = float(total)
+    for total in re.findall(r'^picketline_database_commit_seconds_sum (\S+)$', text, re.M):
+        found["commit_sum"] = float(total)
     for bound, count in re.findall(r'^http_server_request_duration_bucket\{' + re.escape(RSVP_ROUTE) + r'le="([^"]+)"\} (\S+)$', text, re.M):
         found.setdefault("rsvp", []).append((float(bound), float(count)))
     return found
@@ -136,9 +136,8 @@ def serve_round(before, after):
         return next((bound for bound, cumulative in buckets if cumulative >= total * fraction), float("inf")) * 1000
     commits, checkpoints = delta("picketline_database_commit_seconds"), delta("picketline_database_checkpoint_seconds")
     total = commits[-1][1]
-    spent = lambda name: (after.get(name + "_sum", 0.0) - before.get(name + "_sum", 0.0)) * 1000
-    return {"commits": total, "commit_ms": spent("picketline_database_commit_seconds"),
-            "write_ms": spent("picketline_database_write_seconds"), "slow_commits": total - dict(commits)[0.02], "slowest_commit_ms": percentile(commits, 1.0),
+    return {"commits": total, "commit_ms": (after.get("commit_sum", 0.0) - before.get("commit_sum", 0.0)) * 1000,
+            "slow_commits": total - dict(commits)[0.02], "slowest_commit_ms": percentile(commits, 1.0),
             "checkpoints": checkpoints[-1][1], "slowest_checkpoint_ms": percentile(checkpoints, 1.0),
             "write_p99_ms": percentile(delta("picketline_database_write_seconds"), 0.99),
             "handler_p99_ms": percentile(delta("rsvp"), 0.99)}

@@ -209,7 +209,6 @@ extension Database {
         if existing == nil { _ = try insertAssigningID(record) } else { try record.update(self) }
     }
 
-    /// The action's own offsets, else its campaign's, else the configured defaults.
     /// The default reminder offsets in force: those `serve` (or `reminder sync`) last applied, else
     /// this process's configuration (`fallback`) where none has run yet.
     func appliedReminderDefaults(fallback: [ReminderOffset]) throws -> [ReminderOffset] {
@@ -233,6 +232,7 @@ extension Database {
 
     static let reminderDefaultsSetting = "reminders.default_offsets"
 
+    /// The action's own offsets, else its campaign's, else the applied defaults (`defaults`).
     func reminderPolicy(of action: Action, defaults: [ReminderOffset]) throws -> ReminderPolicy {
         if let own = try ReminderPolicyRecord.filter(Column("action_id") == action.id).fetchOne(self) {
             return ReminderPolicy(offsets: own.decodedOffsets, source: .action)

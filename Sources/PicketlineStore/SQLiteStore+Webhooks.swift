@@ -152,7 +152,7 @@ extension SQLiteStore: DeliveryStore, CalloutStore {
                 throw PicketlineError.conflict(field: "previous_secret", reason: """
                     the secret before the current one still signs until \(RFC3339.string(from: until)), and only one old \
                     secret is kept: rotating again now would stop it at once. Rotate again after that time, or drop it \
-                    now on purpose (drop_previous)
+                    now on purpose (--drop-previous; in the API, drop_previous)
                     """)
             }
             if overlap > 0 {

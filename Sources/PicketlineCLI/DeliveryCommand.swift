@@ -64,7 +64,9 @@ struct DeliveryCommand: AsyncParsableCommand {
             Output.table(["#", "WHEN", "STATUS", "MS", "ERROR / RESPONSE"], attempts.map {
                 [String($0.attemptNumber), RFC3339.string(from: $0.attemptedAt), $0.statusCode.map(String.init) ?? "-",
                  String($0.latencyMilliseconds),
-                 ($0.error ?? $0.responsePrefix ?? "").replacingOccurrences(of: "\n", with: " ").prefix(100).description]
+                 // Both when both are there: "HTTP 500" alone hid what the receiver said (QA).
+                 [$0.error, $0.responsePrefix].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " — ")
+                     .replacingOccurrences(of: "\n", with: " ").prefix(100).description]
             })
         }
     }

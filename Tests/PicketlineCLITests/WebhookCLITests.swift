@@ -189,7 +189,8 @@ private func eventually(within seconds: Double, _ condition: () throws -> Bool) 
         let pending = try cli.ok(["delivery", "list", "--status", "pending", "--json"])
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(pending.utf8)) as? [[String: Any]])
         #expect(rows.count == 1 && rows.first?["last_status_code"] as? Int == 500)
-        #expect(try cli.ok(["delivery", "show", "1"]).contains("HTTP 500"))
+        // The receiver's answer beside the error, as --json has it (QA: the text showed only "HTTP 500").
+        #expect(try cli.ok(["delivery", "show", "1"]).contains("HTTP 500 — boom"))
         #expect(try cli.ok(["callout", "status", "1"]).contains("1 pending"))
 
         #expect(try cli.ok(["delivery", "retry", "1"]).contains("due now"))

@@ -53,10 +53,14 @@ struct APIService: Sendable {
     /// The role through which an organiser's organisation manages the action (a confirmed caller
     /// or co-organiser), or nil; admins have none and need none.
     func managingRole(_ action: Action, _ caller: Caller) async throws -> EndorsementRole? {
+        guard caller.organisationID != nil else { return nil }
+        return Self.managingRole(in: try await store.endorsements(ofAction: String(action.id), includeWithdrawn: false), caller)
+    }
+
+    /// The same, among an action's endorsements already read.
+    static func managingRole(in endorsements: [EndorsingOrganisation], _ caller: Caller) -> EndorsementRole? {
         guard let organisationID = caller.organisationID else { return nil }
-        return try await store.endorsements(ofAction: String(action.id), includeWithdrawn: false).first {
-            $0.organisation.id == organisationID && $0.endorsement.grantsManagement
-        }?.endorsement.role
+        return endorsements.first { $0.organisation.id == organisationID && $0.endorsement.grantsManagement }?.endorsement.role
     }
 
     /// Whether an organiser may record or change `organisation`'s endorsement of an action it
@@ -68,8 +72,7 @@ struct APIService: Sendable {
                                 to role: EndorsementRole?) throws {
         guard !caller.isAdmin else { return }
         let current = endorsements.first { $0.organisation.id == organisation }?.endorsement.role
-        let own = endorsements.first { $0.organisation.id == caller.organisationID && $0.endorsement.grantsManagement }?.endorsement.role
-        if own != .caller && (current == .caller || role == .caller) {
+        if Self.managingRole(in: endorsements, caller) != .caller && (current == .caller || role == .caller) {
             throw APIError.forbidden("only the calling organisation changes a caller's endorsement or makes an organisation caller")
         }
     }

@@ -72,7 +72,7 @@ struct ICalendar {
         var result = String.UnicodeScalarView()
         var octets = 0
         for scalar in line.unicodeScalars {
-            let size = String(scalar).utf8.count
+            let size = UTF8.width(scalar)
             if octets + size > 75 {
                 result.append(contentsOf: "\r\n ".unicodeScalars)
                 octets = 1

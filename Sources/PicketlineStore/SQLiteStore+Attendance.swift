@@ -305,7 +305,6 @@ extension Database {
         }
     }
 
-    /// The RSVP given from this e-mail to the action, if any.
     /// One RSVP by id, through a statement prepared once per connection: the query interface's
     /// `fetchOne(_:key:)` compiled its SQL at every call, a quarter of serve's CPU when the same
     /// e-mail answered again and again (a double submit, or someone hammering the form).
@@ -313,6 +312,7 @@ extension Database {
         try Attendance.fetchOne(cachedStatement(sql: "SELECT * FROM attendances WHERE id = ?"), arguments: [id])
     }
 
+    /// The RSVP given from this e-mail to the action, if any.
     func attendanceID(action actionID: Int64, email: String) throws -> Int64? {
         try singleID("SELECT id FROM attendances WHERE action_id = ? AND email = ?", actionID, email)
     }
